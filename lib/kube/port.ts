@@ -99,3 +99,29 @@ export const PATCH_CONTENT_TYPES: Readonly<Record<Patch['type'], string>> = {
   json: 'application/json-patch+json',
   apply: 'application/apply-patch+yaml',
 };
+
+/**
+ * One request as it went to the API server (or to `FakeCluster`): the unit of rule 5, "a reconcile
+ * with nothing to do makes zero writes". Both implementations report the same records so tests can
+ * count calls the same way against either.
+ */
+export interface RequestRecord {
+  verb: 'get' | 'list' | 'create' | 'replace' | 'patch' | 'delete' | 'watch';
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  /** For patches: which strategy was sent. */
+  patchType?: Patch['type'];
+  /** HTTP status of the answer; undefined when the request never got one (connection error). */
+  status?: number;
+}
+
+/** Verbs that change state; `writes(requests)` is what "zero writes" counts. */
+export const WRITE_VERBS: ReadonlySet<RequestRecord['verb']> = new Set(['create', 'replace', 'patch', 'delete']);
+
+/** The write requests among `records`. */
+export function writes(records: readonly RequestRecord[]): RequestRecord[] {
+  return records.filter((r) => WRITE_VERBS.has(r.verb));
+}
