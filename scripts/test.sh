@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): types, lint, unit and integration tests (the integration
+# project starts the local control plane, building it on first use), then the adapter's
+# compatibility run on @kubernetes/client-node 2.x. Any failure fails the run; nothing is skipped.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mkdir -p .test-results
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "typecheck (tsc --noEmit)"
+npx --no-install tsc -p tsconfig.json --noEmit
+
+step "lint (eslint, prettier)"
+npx --no-install eslint .
+npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --check .; exit 1; }
+
+step "unit + integration tests (jest)"
+status=0
+node --experimental-vm-modules node_modules/jest/bin/jest.js --ci \
+  --json --outputFile=.test-results/jest.json "$@" || status=$?
+
+if [ -x scripts/compat/client-node-2.sh ] && [ $# -eq 0 ]; then
+  step "compatibility: @kubernetes/client-node 2.x on Node 22"
+  bash scripts/compat/client-node-2.sh || status=$?
+fi
+
+# One plain closing line for whoever reads only the end of the log.
+node -e '
+const r = JSON.parse(require("fs").readFileSync(".test-results/jest.json", "utf8"));
+console.log(`\ncharmkit: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' || true
+exit $status
