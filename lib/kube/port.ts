@@ -13,13 +13,20 @@ export interface KubePort {
   /** Reads one object. Throws `KubernetesError` (404 → `isNotFound`). */
   get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T>;
   /** Lists objects of one type, optionally in one namespace and filtered by selectors. */
-  list<T extends KubeObject = KubeObject>(type: TypeRef, options?: ListOptions): Promise<KubeList<T>>;
+  list<T extends KubeObject = KubeObject>(
+    type: TypeRef,
+    options?: ListOptions,
+  ): Promise<KubeList<T>>;
   /** Creates an object; its `apiVersion`, `kind` and `metadata.namespace` say where. */
   create<T extends KubeObject = KubeObject>(object: T, options?: WriteOptions): Promise<T>;
   /** Replaces an object (PUT); `metadata.resourceVersion` makes it a compare-and-swap. */
   replace<T extends KubeObject = KubeObject>(object: T, options?: WriteOptions): Promise<T>;
   /** Patches an object with an explicitly chosen strategy; never a client default. */
-  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Patch, options?: WriteOptions): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    patch: Patch,
+    options?: WriteOptions,
+  ): Promise<T>;
   /** Deletes an object; preconditions turn a stale delete into a 409 instead of data loss. */
   delete(ref: ObjectRef, options?: DeleteOptions): Promise<void>;
   /** Streams changes of one type until `stop()` is called or the server closes the watch. */
@@ -119,7 +126,12 @@ export interface RequestRecord {
 }
 
 /** Verbs that change state; `writes(requests)` is what "zero writes" counts. */
-export const WRITE_VERBS: ReadonlySet<RequestRecord['verb']> = new Set(['create', 'replace', 'patch', 'delete']);
+export const WRITE_VERBS: ReadonlySet<RequestRecord['verb']> = new Set([
+  'create',
+  'replace',
+  'patch',
+  'delete',
+]);
 
 /** The write requests among `records`. */
 export function writes(records: readonly RequestRecord[]): RequestRecord[] {

@@ -33,8 +33,14 @@ const registry = new Map<string, ResourceInfo>([
   ['rbac.authorization.k8s.io/v1/Role', { plural: 'roles', namespaced: true }],
   ['rbac.authorization.k8s.io/v1/RoleBinding', { plural: 'rolebindings', namespaced: true }],
   ['rbac.authorization.k8s.io/v1/ClusterRole', { plural: 'clusterroles', namespaced: false }],
-  ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', { plural: 'clusterrolebindings', namespaced: false }],
-  ['authorization.k8s.io/v1/SelfSubjectAccessReview', { plural: 'selfsubjectaccessreviews', namespaced: false }],
+  [
+    'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    { plural: 'clusterrolebindings', namespaced: false },
+  ],
+  [
+    'authorization.k8s.io/v1/SelfSubjectAccessReview',
+    { plural: 'selfsubjectaccessreviews', namespaced: false },
+  ],
   ['coordination.k8s.io/v1/Lease', { plural: 'leases', namespaced: true }],
 ]);
 
@@ -71,9 +77,16 @@ export function groupOf(apiVersion: string): string {
  * The URL path of a collection (no name) or of one object, e.g.
  * `/apis/apps/v1/namespaces/media/statefulsets/radarr`.
  */
-export function resourcePath(type: TypeRef, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  type: TypeRef,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   const info = resourceInfo(type);
-  const base = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
+  const base = type.apiVersion.includes('/')
+    ? `/apis/${type.apiVersion}`
+    : `/api/${type.apiVersion}`;
   let path = base;
   if (info.namespaced && namespace) path += `/namespaces/${encodeURIComponent(namespace)}`;
   path += `/${info.plural}`;

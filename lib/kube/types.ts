@@ -8,7 +8,8 @@
  */
 
 /** Any JSON value, the unit of data an API server stores. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Object metadata, as served by the API server. */
 export interface ObjectMeta {

@@ -32,7 +32,8 @@ for (const name of order) {
     }
   }
 }
-if (state.etcdDir?.startsWith('/dev/shm/charmkit-etcd-')) fs.rmSync(state.etcdDir, { recursive: true, force: true });
+if (state.etcdDir?.startsWith('/dev/shm/charmkit-etcd-'))
+  fs.rmSync(state.etcdDir, { recursive: true, force: true });
 fs.rmSync(statePath, { force: true });
 fs.rmSync(kubeconfigPath, { force: true });
 console.log(`charmkit: cluster stopped (logs kept in ${clusterDir}/logs)`);

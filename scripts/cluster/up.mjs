@@ -24,16 +24,27 @@ if (!binDir || !fs.existsSync(path.join(binDir, 'kube-apiserver'))) {
   console.error(`charmkit: no control-plane binaries in '${binDir}'; run 'npm run cluster:up'.`);
   process.exit(2);
 }
-const kubeVersion = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../control-plane/versions.sh'), 'utf8').match(/KUBE_VERSION=(\S+)/)[1];
+const kubeVersion = fs
+  .readFileSync(
+    path.join(path.dirname(new URL(import.meta.url).pathname), '../control-plane/versions.sh'),
+    'utf8',
+  )
+  .match(/KUBE_VERSION=(\S+)/)[1];
 
 const existing = readState();
 if (existing) {
   if (await apiserverReady(existing)) {
-    console.log(`charmkit: cluster already running at https://127.0.0.1:${existing.ports.apiserver} (kubeconfig ${kubeconfigPath})`);
+    console.log(
+      `charmkit: cluster already running at https://127.0.0.1:${existing.ports.apiserver} (kubeconfig ${kubeconfigPath})`,
+    );
     process.exit(0);
   }
   console.log('charmkit: found a stale cluster state; cleaning it up first');
-  execFileSync(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), 'down.mjs')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(path.dirname(new URL(import.meta.url).pathname), 'down.mjs')],
+    { stdio: 'inherit' },
+  );
 }
 
 const pki = path.join(clusterDir, 'pki');
@@ -45,23 +56,77 @@ fs.mkdirSync(logs, { recursive: true });
 const openssl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 const file = (name) => path.join(pki, name);
 if (!fs.existsSync(file('ca.crt'))) {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '3650', '-subj', '/CN=charmkit-test-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.crt'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=charmkit-test-ca',
+  );
 }
 if (!fs.existsSync(file('apiserver.crt'))) {
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', file('apiserver.key'), '-out', file('apiserver.csr'), '-subj', '/CN=kube-apiserver');
-  fs.writeFileSync(file('apiserver.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n');
-  openssl('x509', '-req', '-in', file('apiserver.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-    '-CAcreateserial', '-out', file('apiserver.crt'), '-days', '3650', '-extfile', file('apiserver.ext'));
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    file('apiserver.key'),
+    '-out',
+    file('apiserver.csr'),
+    '-subj',
+    '/CN=kube-apiserver',
+  );
+  fs.writeFileSync(
+    file('apiserver.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n',
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('apiserver.csr'),
+    '-CA',
+    file('ca.crt'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('apiserver.crt'),
+    '-days',
+    '3650',
+    '-extfile',
+    file('apiserver.ext'),
+  );
 }
 if (!fs.existsSync(file('sa.key'))) {
-  openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', file('sa.key'));
+  openssl(
+    'genpkey',
+    '-algorithm',
+    'RSA',
+    '-pkeyopt',
+    'rsa_keygen_bits:2048',
+    '-out',
+    file('sa.key'),
+  );
   openssl('pkey', '-in', file('sa.key'), '-pubout', '-out', file('sa.pub'));
 }
 const token = crypto.randomBytes(24).toString('hex');
-fs.writeFileSync(file('tokens.csv'), `${token},charmkit-admin,charmkit-admin,"system:masters"\n`, { mode: 0o600 });
+fs.writeFileSync(file('tokens.csv'), `${token},charmkit-admin,charmkit-admin,"system:masters"\n`, {
+  mode: 0o600,
+});
 
 const ports = {
   etcd: await freePort(),
@@ -89,7 +154,15 @@ current-context: charmkit
 `;
 fs.writeFileSync(kubeconfigPath, kubeconfig('charmkit-admin'), { mode: 0o600 });
 
-const state = { ports, token, etcdDir, binDir, kubeVersion, pids: {}, startedAt: new Date().toISOString() };
+const state = {
+  ports,
+  token,
+  etcdDir,
+  binDir,
+  kubeVersion,
+  pids: {},
+  startedAt: new Date().toISOString(),
+};
 const saveState = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
 saveState();
 
@@ -110,7 +183,9 @@ async function waitFor(what, check, timeoutMs = 60000) {
   while (Date.now() < deadline) {
     for (const [name, pid] of Object.entries(state.pids)) {
       if (!processAlive(pid)) {
-        throw new Error(`${name} exited while waiting for ${what}; see ${path.join(logs, name + '.log')}`);
+        throw new Error(
+          `${name} exited while waiting for ${what}; see ${path.join(logs, name + '.log')}`,
+        );
       }
     }
     if (await check()) return;
@@ -203,14 +278,20 @@ try {
       metadata: {
         name,
         annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+        labels: {
+          'kubernetes.io/hostname': name,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          type: 'kwok',
+        },
       },
       status: {
         allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
         capacity: { cpu: '32', memory: '256Gi', pods: '110' },
       },
     });
-    if (res.status !== 201 && res.status !== 409) throw new Error(`creating node ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 && res.status !== 409)
+      throw new Error(`creating node ${name}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const storageClasses = [
     // The default class: claims bind to the hostPath PVs our fixtures create (no dynamic provisioner).
@@ -232,26 +313,46 @@ try {
       allowVolumeExpansion: sc.expand,
       reclaimPolicy: 'Retain',
     });
-    if (res.status !== 201 && res.status !== 409) throw new Error(`creating StorageClass ${sc.name}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 && res.status !== 409)
+      throw new Error(
+        `creating StorageClass ${sc.name}: ${res.status} ${JSON.stringify(res.body)}`,
+      );
   }
 
   await waitFor('kwok nodes to become Ready', async () => {
     const res = await apiRequest(state, 'GET', '/api/v1/nodes?labelSelector=type%3Dkwok');
     const nodes = res.body?.items ?? [];
-    return nodes.length === 2 && nodes.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return (
+      nodes.length === 2 &&
+      nodes.every((n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      )
+    );
   });
   await waitFor('the controller manager (default ServiceAccount)', async () => {
-    const res = await apiRequest(state, 'GET', '/api/v1/namespaces/default/serviceaccounts/default');
+    const res = await apiRequest(
+      state,
+      'GET',
+      '/api/v1/namespaces/default/serviceaccounts/default',
+    );
     return res.status === 200;
   });
   const version = await apiRequest(state, 'GET', '/version');
   state.serverVersion = version.body?.gitVersion;
   saveState();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`charmkit: cluster up in ${seconds}s: kube-apiserver ${state.serverVersion} at https://127.0.0.1:${ports.apiserver}, built locally in ${binDir}`);
-  console.log(`charmkit: kubeconfig ${kubeconfigPath}; logs in ${logs}/; stop with 'npm run cluster:down'`);
+  console.log(
+    `charmkit: cluster up in ${seconds}s: kube-apiserver ${state.serverVersion} at https://127.0.0.1:${ports.apiserver}, built locally in ${binDir}`,
+  );
+  console.log(
+    `charmkit: kubeconfig ${kubeconfigPath}; logs in ${logs}/; stop with 'npm run cluster:down'`,
+  );
 } catch (err) {
   console.error(`charmkit: cluster:up failed: ${err.message}`);
-  execFileSync(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), 'down.mjs')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(path.dirname(new URL(import.meta.url).pathname), 'down.mjs')],
+    { stdio: 'inherit' },
+  );
   process.exit(1);
 }

@@ -29,7 +29,10 @@ interface Sts {
 interface PodList {
   items: {
     metadata: { name: string; labels: Record<string, string> };
-    spec: { containers: { name: string; volumeMounts?: { mountPath: string }[] }[]; volumes?: { name: string }[] };
+    spec: {
+      containers: { name: string; volumeMounts?: { mountPath: string }[] }[];
+      volumes?: { name: string }[];
+    };
     status: { phase?: string; conditions?: { type: string; status: string }[] };
   }[];
 }
@@ -58,8 +61,14 @@ function statefulSet(name: string, replicas: number) {
 
 const stsPath = (name: string) => `/apis/apps/v1/namespaces/${ns.name}/statefulsets/${name}`;
 const readyPods = async (app: string) => {
-  const pods = await request<PodList>(kc(), 'GET', `/api/v1/namespaces/${ns.name}/pods?labelSelector=app%3D${app}`);
-  return pods.items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const pods = await request<PodList>(
+    kc(),
+    'GET',
+    `/api/v1/namespaces/${ns.name}/pods?labelSelector=app%3D${app}`,
+  );
+  return pods.items.filter((p) =>
+    p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
 };
 
 describe('the local control plane', () => {
@@ -70,7 +79,12 @@ describe('the local control plane', () => {
   });
 
   it('runs a 2-replica StatefulSet to 2 Ready pods on kwok nodes', async () => {
-    await request(kc(), 'POST', `/apis/apps/v1/namespaces/${ns.name}/statefulsets`, statefulSet('web', 2));
+    await request(
+      kc(),
+      'POST',
+      `/apis/apps/v1/namespaces/${ns.name}/statefulsets`,
+      statefulSet('web', 2),
+    );
     const pods = await waitUntil('2 ready pods', async () => {
       const ready = await readyPods('web');
       return ready.length === 2 ? ready : undefined;
@@ -98,9 +112,18 @@ describe('the local control plane', () => {
         },
       },
     };
-    const patched = await request<Sts>(kc(), 'PATCH', stsPath('web'), patch, 'application/strategic-merge-patch+json');
+    const patched = await request<Sts>(
+      kc(),
+      'PATCH',
+      stsPath('web'),
+      patch,
+      'application/strategic-merge-patch+json',
+    );
     // The patch merged by name: the existing container kept its image and gained a mount.
-    expect(patched.spec.template.spec.containers.map((c) => c.name)).toEqual(['workload', 'sidecar']);
+    expect(patched.spec.template.spec.containers.map((c) => c.name)).toEqual([
+      'workload',
+      'sidecar',
+    ]);
     expect(patched.metadata.generation).toBe(before.metadata.generation + 1);
 
     const done = await waitUntil(
@@ -138,11 +161,10 @@ describe('the local control plane', () => {
       spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
     });
     const claim = await waitUntil('claim to bind', async () => {
-      const c = await request<{ spec: { volumeName?: string; storageClassName?: string }; status: { phase: string } }>(
-        kc(),
-        'GET',
-        `/api/v1/namespaces/${ns.name}/persistentvolumeclaims/data`,
-      );
+      const c = await request<{
+        spec: { volumeName?: string; storageClassName?: string };
+        status: { phase: string };
+      }>(kc(), 'GET', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims/data`);
       return c.status.phase === 'Bound' ? c : undefined;
     });
     // No class was named: the DefaultStorageClass admission plugin filled in our default class.
@@ -158,19 +180,22 @@ describe('the local control plane', () => {
       spec: {
         backoffLimit: 0,
         template: {
-          spec: { restartPolicy: 'Never', containers: [{ name: 'run', image: 'registry.invalid/run:1' }] },
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'run', image: 'registry.invalid/run:1' }],
+          },
         },
       },
     });
     const job = await waitUntil(
       'job to complete',
       async () => {
-        const j = await request<{ status: { succeeded?: number; conditions?: { type: string; status: string }[] } }>(
-          kc(),
-          'GET',
-          `/apis/batch/v1/namespaces/${ns.name}/jobs/once`,
-        );
-        return j.status.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+        const j = await request<{
+          status: { succeeded?: number; conditions?: { type: string; status: string }[] };
+        }>(kc(), 'GET', `/apis/batch/v1/namespaces/${ns.name}/jobs/once`);
+        return j.status.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')
+          ? j
+          : undefined;
       },
       { timeoutMs: 90000 },
     );
@@ -178,21 +203,50 @@ describe('the local control plane', () => {
   });
 
   it('enforces RBAC: a Role for one named StatefulSet does not reach another', async () => {
-    await request(kc(), 'POST', `/apis/apps/v1/namespaces/${ns.name}/statefulsets`, statefulSet('other', 0));
+    await request(
+      kc(),
+      'POST',
+      `/apis/apps/v1/namespaces/${ns.name}/statefulsets`,
+      statefulSet('other', 0),
+    );
     await grantRole(ns.name, 'radarr', 'own-statefulset', [
-      { apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['web'], verbs: ['get', 'patch'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['statefulsets'],
+        resourceNames: ['web'],
+        verbs: ['get', 'patch'],
+      },
     ]);
     const sa = await serviceAccountKubeConfig(ns.name, 'radarr');
     // RBAC changes reach the authorizer's cache asynchronously; wait until the grant is visible.
-    await waitUntil('the grant to take effect', async () => (await rawRequest(sa, 'GET', stsPath('web'))).status === 200);
+    await waitUntil(
+      'the grant to take effect',
+      async () => (await rawRequest(sa, 'GET', stsPath('web'))).status === 200,
+    );
 
-    const own = await rawRequest(sa, 'PATCH', stsPath('web'), { metadata: { labels: { seen: 'yes' } } }, 'application/strategic-merge-patch+json');
+    const own = await rawRequest(
+      sa,
+      'PATCH',
+      stsPath('web'),
+      { metadata: { labels: { seen: 'yes' } } },
+      'application/strategic-merge-patch+json',
+    );
     expect(own.status).toBe(200);
-    const other = await rawRequest<{ reason: string; message: string }>(sa, 'GET', stsPath('other'));
+    const other = await rawRequest<{ reason: string; message: string }>(
+      sa,
+      'GET',
+      stsPath('other'),
+    );
     expect(other.status).toBe(403);
     expect(other.body.reason).toBe('Forbidden');
     expect(other.body.message).toContain(`system:serviceaccount:${ns.name}:radarr`);
-    const otherPatch = await rawRequest(sa, 'PATCH', stsPath('other'), { metadata: { labels: { seen: 'yes' } } }, 'application/strategic-merge-patch+json');
+    const otherPatch = await rawRequest(
+      sa,
+      'PATCH',
+      stsPath('other'),
+      { metadata: { labels: { seen: 'yes' } } },
+      'application/strategic-merge-patch+json',
+    );
     expect(otherPatch.status).toBe(403);
   });
 });

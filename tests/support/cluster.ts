@@ -69,8 +69,10 @@ export async function rawRequest<T = Record<string, unknown>>(
     headers: { accept: 'application/json' },
   };
   await kc.applyToHTTPSOptions(options);
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  if (payload !== undefined) (options.headers as Record<string, string>)['content-type'] = contentType;
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  if (payload !== undefined)
+    (options.headers as Record<string, string>)['content-type'] = contentType;
   return new Promise((resolve, reject) => {
     const req = https.request(options, (res) => {
       let data = '';
@@ -123,7 +125,9 @@ export async function waitUntil<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -151,7 +155,11 @@ export function useTestNamespace(prefix: string): TestNamespace {
     });
     // The controller manager creates the namespace's default ServiceAccount; pods need it.
     await waitUntil(`default ServiceAccount in ${candidate}`, async () => {
-      const res = await rawRequest(kc(), 'GET', `/api/v1/namespaces/${candidate}/serviceaccounts/default`);
+      const res = await rawRequest(
+        kc(),
+        'GET',
+        `/api/v1/namespaces/${candidate}/serviceaccounts/default`,
+      );
       return res.status === 200;
     });
     name = candidate;
@@ -173,23 +181,40 @@ export function useTestNamespace(prefix: string): TestNamespace {
  * Creates (if missing) a ServiceAccount and returns a KubeConfig authenticated as it, through a
  * token from the TokenRequest API — exactly what a controller running in a pod would have.
  */
-export async function serviceAccountKubeConfig(namespace: string, serviceAccount: string): Promise<KubeConfig> {
+export async function serviceAccountKubeConfig(
+  namespace: string,
+  serviceAccount: string,
+): Promise<KubeConfig> {
   const admin = adminKubeConfig();
-  const created = await rawRequest(admin, 'POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: serviceAccount },
-  });
+  const created = await rawRequest(
+    admin,
+    'POST',
+    `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: serviceAccount },
+    },
+  );
   if (created.status !== 201 && created.status !== 409) {
-    throw new Error(`creating ServiceAccount ${serviceAccount}: ${created.status} ${JSON.stringify(created.body)}`);
+    throw new Error(
+      `creating ServiceAccount ${serviceAccount}: ${created.status} ${JSON.stringify(created.body)}`,
+    );
   }
   const tokenRequest = await request<{ status: { token: string } }>(
     admin,
     'POST',
     `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    },
   );
-  return tokenKubeConfig(tokenRequest.status.token, `system:serviceaccount:${namespace}:${serviceAccount}`);
+  return tokenKubeConfig(
+    tokenRequest.status.token,
+    `system:serviceaccount:${namespace}:${serviceAccount}`,
+  );
 }
 
 /** Grants `serviceAccount` a Role with exactly `rules` in `namespace`. */
@@ -206,11 +231,16 @@ export async function grantRole(
     metadata: { name: roleName },
     rules,
   });
-  await request(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: roleName },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
-    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-  });
+  await request(
+    admin,
+    'POST',
+    `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: roleName },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+    },
+  );
 }

@@ -60,9 +60,24 @@ export async function playResizeDriver(namespace: string, claimName: string): Pr
   }>(kc, 'GET', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName}`);
   const size = claim.spec.resources.requests.storage;
   if (!claim.spec.volumeName) throw new Error(`claim ${namespace}/${claimName} is not bound`);
-  await request(kc, 'PATCH', `/api/v1/persistentvolumes/${claim.spec.volumeName}`,
-    { spec: { capacity: { storage: size } } }, 'application/merge-patch+json');
-  await request(kc, 'PATCH', `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName}/status`,
-    { status: { capacity: { storage: size }, allocatedResources: { storage: size }, conditions: null } },
-    'application/merge-patch+json');
+  await request(
+    kc,
+    'PATCH',
+    `/api/v1/persistentvolumes/${claim.spec.volumeName}`,
+    { spec: { capacity: { storage: size } } },
+    'application/merge-patch+json',
+  );
+  await request(
+    kc,
+    'PATCH',
+    `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${claimName}/status`,
+    {
+      status: {
+        capacity: { storage: size },
+        allocatedResources: { storage: size },
+        conditions: null,
+      },
+    },
+    'application/merge-patch+json',
+  );
 }
