@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RequestLog, createKubePort } from '../../lib/kube/client.js';
@@ -463,6 +464,38 @@ describe('RequestLog', () => {
     expect(log.writes()).toEqual([{ verb: 'patch', ...cmRef, patchType: 'merge', status: 200 }]);
     log.clear();
     expect(log.requests).toEqual([]);
+  });
+});
+
+describe('client-node compatibility', () => {
+  /** 2.x dropped applyToFetchOptions and added createDispatcherOptions; 1.x is the reverse. */
+  function loadedMajor(): number {
+    const proto = KubeConfig.prototype as unknown as Record<string, unknown>;
+    const v2 =
+      typeof proto.createDispatcherOptions === 'function' &&
+      proto.applyToFetchOptions === undefined;
+    const v1 =
+      typeof proto.applyToFetchOptions === 'function' &&
+      proto.createDispatcherOptions === undefined;
+    if (v1 === v2) throw new Error('cannot tell which @kubernetes/client-node major is loaded');
+    return v2 ? 2 : 1;
+  }
+
+  it('runs on the client-node major this run expects (scripts/compat/client-node-2.sh sets 2)', async () => {
+    const installed = JSON.parse(
+      await readFile(
+        new URL('../../node_modules/@kubernetes/client-node/package.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { version: string };
+    const expected = Number(
+      process.env.CHARMKIT_EXPECT_CLIENT_NODE_MAJOR ?? installed.version.split('.')[0],
+    );
+    const major = loadedMajor();
+    process.stderr.write(
+      `charmkit: adapter tests loaded @kubernetes/client-node ${major}.x on Node ${process.version}\n`,
+    );
+    expect(major).toBe(expected);
   });
 });
 
