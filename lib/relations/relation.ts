@@ -1,0 +1,94 @@
+/**
+ * A relation between this application and one remote application, seen from this unit.
+ *
+ * It is a snapshot taken at load time (remote app and units do not change during a hook) with
+ * four kinds of bag: the local app bag (leader only), the local unit bag, the remote app bag and
+ * one bag per remote unit. The relation knows nothing of interfaces or schemas; endpoints add
+ * those on top.
+ */
+import type { RelationBackend } from './backend.js';
+import { DataBag, type ReadableDataBag, type WritableDataBag } from './databag.js';
+import { RelationDataAccessError } from './errors.js';
+
+/** The bags of one relation, named from this unit's point of view. */
+export interface RelationData {
+  /** This application's bag: the leader writes it, every remote unit reads it. */
+  readonly localApp: WritableDataBag;
+  /** This unit's own bag. */
+  readonly localUnit: WritableDataBag;
+  /** The remote application's bag, written by its leader. */
+  readonly remoteApp: ReadableDataBag;
+  /** One remote unit's bag; the unit must belong to the remote application. */
+  remoteUnit(unitName: string): ReadableDataBag;
+}
+
+/** One relation on one endpoint. Create it with `Relation.load` or `Relation.forEndpoint`. */
+export class Relation {
+  /** The relation's bags. */
+  readonly data: RelationData;
+  private readonly remoteUnitBags = new Map<string, DataBag>();
+
+  private constructor(
+    backend: RelationBackend,
+    /** The local endpoint name, e.g. `storage`. */
+    readonly endpoint: string,
+    /** The relation id Juju assigned. */
+    readonly id: number,
+    /** The application on the other side. */
+    readonly remoteApp: string,
+    /** The remote units in the relation when it was loaded. */
+    readonly remoteUnits: readonly string[],
+  ) {
+    const { appName, unitName } = backend.context;
+    const label = this.toString();
+    const remoteAppBag = new DataBag(
+      backend,
+      id,
+      { scope: 'app', name: remoteApp },
+      'remote-app',
+      label,
+    );
+    const bagFor = (unit: string): DataBag => {
+      if (!unit.startsWith(`${remoteApp}/`)) {
+        throw new RelationDataAccessError(
+          `"${unit}" is not a unit of the remote application "${remoteApp}" on ${label}`,
+        );
+      }
+      let bag = this.remoteUnitBags.get(unit);
+      if (bag === undefined) {
+        bag = new DataBag(backend, id, { scope: 'unit', name: unit }, 'remote-unit', label);
+        this.remoteUnitBags.set(unit, bag);
+      }
+      return bag;
+    };
+    this.data = {
+      localApp: new DataBag(backend, id, { scope: 'app', name: appName }, 'local-app', label),
+      localUnit: new DataBag(backend, id, { scope: 'unit', name: unitName }, 'local-unit', label),
+      remoteApp: remoteAppBag,
+      remoteUnit: bagFor,
+    };
+  }
+
+  /** Loads one relation by id: asks the backend for the remote app and units once. */
+  static async load(backend: RelationBackend, endpoint: string, id: number): Promise<Relation> {
+    const [remoteApp, remoteUnits] = await Promise.all([
+      backend.remoteApp(id),
+      backend.remoteUnits(id),
+    ]);
+    return new Relation(backend, endpoint, id, remoteApp, Object.freeze([...remoteUnits].sort()));
+  }
+
+  /** Loads every live relation on `endpoint`, in id order. */
+  static async forEndpoint(backend: RelationBackend, endpoint: string): Promise<Relation[]> {
+    const ids = [...(await backend.relationIds(endpoint))].sort((a, b) => a - b);
+    const relations: Relation[] = [];
+    // Sequential on purpose: each load runs hook tools, and the unit agent serialises them anyway.
+    for (const id of ids) relations.push(await Relation.load(backend, endpoint, id));
+    return relations;
+  }
+
+  /** `endpoint:id`, the form Juju uses in `JUJU_RELATION_ID` and `juju show-unit`. */
+  toString(): string {
+    return `${this.endpoint}:${this.id}`;
+  }
+}
