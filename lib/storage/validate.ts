@@ -37,7 +37,7 @@ export class InvalidStorageDataError extends Error {
 export function mountPathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must be an absolute path';
   if (path === '/') return 'must not be the root directory';
-  if (/[\u0000-\u001f]/.test(path)) return 'must not contain control characters';
+  if ([...path].some((c) => c.charCodeAt(0) < 0x20)) return 'must not contain control characters';
   if (path.endsWith('/')) return 'must not end with "/"';
   const segments = path.slice(1).split('/');
   if (segments.some((s) => s === '..')) return 'must not contain ".." segments';
