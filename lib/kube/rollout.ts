@@ -20,14 +20,14 @@ import { labelSelectorString, type LabelSelector } from './selectors.js';
 import type { KubeEvent, PersistentVolumeClaim, Pod, StatefulSet } from './types.js';
 
 /** Time, injectable so tests can drive a wait without waiting. */
-export interface Clock {
+export interface RolloutClock {
   /** Milliseconds since some fixed point. */
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
 /** The real clock. */
-export const systemClock: Clock = {
+export const systemClock: RolloutClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -38,7 +38,7 @@ export interface RolloutWaitOptions {
   timeoutMs?: number;
   /** Between polls; default 2 s (one GET per interval). */
   intervalMs?: number;
-  clock?: Clock;
+  clock?: RolloutClock;
   /** Gather and return a diagnosis when not complete; default true. */
   diagnose?: boolean;
 }

@@ -6,7 +6,7 @@ import type {
   TypeRef,
   WatchHandle,
 } from '../../lib/kube/port.js';
-import { waitForRollout, type Clock } from '../../lib/kube/rollout.js';
+import { waitForRollout, type RolloutClock } from '../../lib/kube/rollout.js';
 import { UnsupportedSelectorError, labelSelectorString } from '../../lib/kube/selectors.js';
 import type { KubeList, KubeObject, Pod, StatefulSet } from '../../lib/kube/types.js';
 
@@ -106,7 +106,7 @@ class ScriptedPort implements KubePort {
 }
 
 /** A clock that advances only when slept on. */
-function fakeClock(): Clock & { slept: number[] } {
+function fakeClock(): RolloutClock & { slept: number[] } {
   let now = 1_000_000;
   const slept: number[] = [];
   return {

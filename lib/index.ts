@@ -1,0 +1,7 @@
+/**
+ * charmkit: typed, tested building blocks for charm-like Kubernetes controllers.
+ *
+ * Each capability folder has its own barrel (also importable as `charmkit/<folder>`); this file
+ * re-exports them so `import { ... } from 'charmkit'` works too.
+ */
+export * from './kube/index.js';

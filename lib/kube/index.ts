@@ -1,0 +1,140 @@
+/**
+ * charmkit/kube: the Kubernetes layer — one narrow port, a client-node adapter for it, typed
+ * errors, retries, finding one's own StatefulSet, and rollout waiting with diagnosis.
+ *
+ * This list is the public API; anything not exported here is private. It knows nothing of
+ * relations or capabilities (see lib/relations, lib/storage, lib/vpn for those).
+ */
+
+// Object shapes (plain JSON, as the API server serves them).
+export type {
+  Container,
+  ContainerStatus,
+  EnvVar,
+  JsonValue,
+  KubeEvent,
+  KubeList,
+  KubeObject,
+  KubeStatus,
+  ObjectMeta,
+  OwnerReference,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PodSecurityContext,
+  PodSpec,
+  PodTemplateSpec,
+  SecurityContext,
+  StatefulSet,
+  StorageClass,
+  Volume,
+  VolumeMount,
+} from './types.js';
+
+// The port every capability talks through, patches as values, request records.
+export { PATCH_CONTENT_TYPES, WRITE_VERBS, writes } from './port.js';
+export type {
+  DeleteOptions,
+  KubePort,
+  ListOptions,
+  ObjectRef,
+  Patch,
+  RequestRecord,
+  TypeRef,
+  WatchEvent,
+  WatchHandle,
+  WatchOptions,
+  WriteOptions,
+} from './port.js';
+
+// REST mapping without discovery.
+export {
+  groupOf,
+  objectPath,
+  registerResource,
+  resourceInfo,
+  resourcePath,
+  UnknownResourceError,
+} from './resources.js';
+export type { ResourceInfo } from './resources.js';
+
+// Errors and their predicates.
+export {
+  asKubernetesError,
+  describeRequest,
+  formatRbacRule,
+  isAlreadyExists,
+  isConflict,
+  isConnectionError,
+  isForbidden,
+  isGone,
+  isInvalid,
+  isNotFound,
+  isServerError,
+  isTooManyRequests,
+  KubeConfigError,
+  KubeConnectionError,
+  KubernetesError,
+  parseRbacDenial,
+  RetryExhaustedError,
+} from './errors.js';
+export type { KubeRequestInfo, KubeStatusCause, RbacDenial, RbacRule } from './errors.js';
+
+// Retries: transient failures, and the conflict loop.
+export {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  retryPolicy,
+  withConflictRetry,
+  withRetry,
+} from './retry.js';
+export type { RetryContext, RetryObserver, RetryPolicy } from './retry.js';
+
+// The adapter for real clusters.
+export { createKubePort, loadKubeConfigFromOptions, RequestLog } from './client.js';
+export type { KubePortOptions } from './client.js';
+export { InvalidRequestError } from './request.js';
+
+// Finding one's own StatefulSet.
+export {
+  resolveCredentials,
+  resolveSelf,
+  resolveSelfIdentity,
+  SelfResolutionError,
+  SERVICE_ACCOUNT_DIR,
+} from './self.js';
+export type { SelfCredentials, SelfIdentity, SelfOptions, SelfTarget } from './self.js';
+
+// Label selectors.
+export { labelSelectorString, UnsupportedSelectorError } from './selectors.js';
+export type { LabelSelector } from './selectors.js';
+
+// Rollouts: completion, waiting, and diagnosis as data.
+export { rolloutProgress } from './rollout-progress.js';
+export type { RolloutProgress } from './rollout-progress.js';
+export { diagnoseRollout } from './rollout-diagnosis.js';
+export type {
+  ClaimEvidence,
+  RolloutDiagnosis,
+  RolloutEvidence,
+  RolloutFinding,
+  RolloutFindingKind,
+} from './rollout-diagnosis.js';
+export {
+  diagnoseStatefulSet,
+  gatherRolloutEvidence,
+  systemClock,
+  waitForRollout,
+} from './rollout.js';
+export type {
+  EvidenceLimits,
+  RolloutClock,
+  RolloutComplete,
+  RolloutIncomplete,
+  RolloutResult,
+  RolloutWaitOptions,
+} from './rollout.js';
+
+// The shared StatefulSet patch plan (written by the storage engineer; one patch per reconcile).
+export * from './statefulset-plan.js';
