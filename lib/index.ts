@@ -5,3 +5,4 @@
  * re-exports them so `import { ... } from 'charmkit'` works too.
  */
 export * from './kube/index.js';
+export * from './relations/index.js';
