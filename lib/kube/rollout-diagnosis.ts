@@ -328,8 +328,14 @@ function schedulingHint(message: string): string {
   return 'see the scheduler message; kubectl describe pod shows the full event';
 }
 
-/** The scheduler appends "preemption: ..." which never helps a reader; drop it. */
+/**
+ * The scheduler writes "0/N nodes are available: <reasons>. <post-filter message>." (v1.37
+ * `FitError.Error`); the post-filter (preemption) part — "preemption: ... not helpful", or just
+ * "not found" — never helps a reader, so keep the first sentence.
+ */
 function stripPreemption(message: string): string {
+  const fit = /^(\d+\/\d+ nodes are available: .*?)\.(?:\s|$)/s.exec(message);
+  if (fit?.[1]) return fit[1];
   return message.replace(/\s*preemption:.*$/s, '').replace(/\.$/, '');
 }
 

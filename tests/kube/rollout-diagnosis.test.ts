@@ -146,6 +146,23 @@ describe('diagnoseRollout', () => {
     expect(d.progress).toBe('0/1 pods ready');
   });
 
+  it('keeps only the first sentence of the v1.37 scheduler message (its post-filter tail varies)', () => {
+    // Verbatim from the local v1.37.2 scheduler: the post-filter part is just "not found".
+    const msg =
+      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found';
+    const d = diagnoseRollout(
+      evidence({
+        pods: [pod('db-0', { claims: ['db-data'] })],
+        events: [event('Pod', 'db-0', 'FailedScheduling', msg)],
+      }),
+    );
+    expect(d.findings[0]).toMatchObject({
+      message:
+        'pod db-0 cannot be scheduled: 0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims',
+      hint: 'a claim the pod uses is not bound; see the claim',
+    });
+  });
+
   it('uses the PodScheduled condition when no event was recorded (yet)', () => {
     const d = diagnoseRollout(
       evidence({
