@@ -14,6 +14,7 @@
  * changes name the capability responsible.
  */
 import type { KubePort, ObjectRef, Patch } from './port.js';
+import { withConflictRetry } from './retry.js';
 import type {
   Container,
   EnvVar,
@@ -819,6 +820,49 @@ export async function applyPlan(
     fieldManager: options.fieldManager ?? 'charmkit',
   });
   return { patched: true, changes: result.changes, statefulSet };
+}
+
+/** Options of `reconcileStatefulSet`. */
+export interface ReconcileStatefulSetOptions extends ApplyPlanOptions, ComputeOptions {
+  /** How many read→contribute→write rounds a 409 Conflict may cause (default 3). */
+  conflictAttempts?: number;
+}
+
+/** The outcome of `reconcileStatefulSet`: what was applied and what the contributors returned. */
+export interface StatefulSetReconcile<T> extends AppliedPlan {
+  /** The pure plan result of the last (successful) round. */
+  readonly result: PlanResult;
+  /** What the contribute function returned in that round. */
+  readonly contributed: T;
+  /** Rounds run (1 unless a conflict forced a re-read). */
+  readonly attempts: number;
+}
+
+/**
+ * One reconcile of a StatefulSet by any number of capabilities: GET it, let `contribute` add every
+ * capability's fragments to a fresh plan, and send the single patch (or nothing). A 409 Conflict
+ * (someone wrote in between; the patch carries the resourceVersion it was computed from) re-runs
+ * the whole round on fresh data, the only correct retry for a decision made on stale state.
+ */
+export async function reconcileStatefulSet<T>(
+  port: KubePort,
+  ref: { name: string; namespace?: string },
+  contribute: (plan: StatefulSetPlan) => T | Promise<T>,
+  options: ReconcileStatefulSetOptions = {},
+): Promise<StatefulSetReconcile<T>> {
+  return withConflictRetry(options.conflictAttempts ?? 3, async (attempts) => {
+    const observed = await port.get<StatefulSet>({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: ref.name,
+      namespace: ref.namespace,
+    });
+    const plan = StatefulSetPlan.for(observed);
+    const contributed = await contribute(plan);
+    const result = plan.compute(options);
+    const applied = await applyPlan(port, result, options);
+    return { ...applied, result, contributed, attempts };
+  });
 }
 
 /** The strategic merge patch body under construction. */

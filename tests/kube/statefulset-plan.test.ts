@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { KubernetesError } from '../../lib/kube/errors.js';
 import type { KubePort } from '../../lib/kube/port.js';
 import {
   applyPlan,
@@ -6,6 +7,7 @@ import {
   MountPathConflictError,
   PlanConflictError,
   PlanInconsistentError,
+  reconcileStatefulSet,
   StatefulSetPlan,
   type PlanResult,
 } from '../../lib/kube/statefulset-plan.js';
@@ -610,5 +612,91 @@ describe('applyPlan', () => {
       result.patch,
       { fieldManager: 'radarr-charm' },
     ]);
+  });
+});
+
+describe('reconcileStatefulSet', () => {
+  function conflictingPort(conflicts: number) {
+    const store = { sts: jujuStatefulSet() };
+    let left = conflicts;
+    const calls: string[] = [];
+    const port = {
+      get: async () => {
+        calls.push('get');
+        return structuredClone(store.sts);
+      },
+      patch: async (
+        _ref: unknown,
+        patch: { body: { metadata?: { resourceVersion?: string } } },
+      ) => {
+        calls.push('patch');
+        if (left > 0) {
+          left--;
+          // someone else wrote in between: the stored version moved on
+          store.sts.metadata.resourceVersion = String(
+            Number(store.sts.metadata.resourceVersion) + 1,
+          );
+          throw new KubernetesError(
+            {
+              kind: 'Status',
+              apiVersion: 'v1',
+              code: 409,
+              reason: 'Conflict',
+              message: 'the object has been modified',
+            },
+            {
+              verb: 'patch',
+              apiVersion: 'apps/v1',
+              kind: 'StatefulSet',
+              group: 'apps',
+              name: 'radarr',
+            },
+          );
+        }
+        expect(patch.body.metadata?.resourceVersion).toBe(store.sts.metadata.resourceVersion);
+        return structuredClone(store.sts);
+      },
+    };
+    return { port: port as unknown as KubePort, calls };
+  }
+
+  it('re-reads and recomputes after a 409 instead of resending the stale patch', async () => {
+    const { port, calls } = conflictingPort(1);
+    let rounds = 0;
+    const done = await reconcileStatefulSet(
+      port,
+      { name: 'radarr', namespace: 'media' },
+      (plan) => {
+        rounds++;
+        mountStorage(plan);
+        return plan.owners();
+      },
+    );
+    expect(calls).toEqual(['get', 'patch', 'get', 'patch']);
+    expect(rounds).toBe(2);
+    expect(done.attempts).toBe(2);
+    expect(done.patched).toBe(true);
+    expect(done.contributed).toEqual(['storage']);
+  });
+
+  it('gives up after the configured number of conflicts, keeping the conflict visible', async () => {
+    const { port } = conflictingPort(5);
+    await expect(
+      reconcileStatefulSet(
+        port,
+        { name: 'radarr', namespace: 'media' },
+        (plan) => mountStorage(plan),
+        {
+          conflictAttempts: 2,
+        },
+      ),
+    ).rejects.toThrow(/gave up after 2 attempts/);
+  });
+
+  it('sends nothing when every contributor is satisfied', async () => {
+    const { port, calls } = conflictingPort(0);
+    const done = await reconcileStatefulSet(port, { name: 'radarr' }, () => undefined);
+    expect(done.patched).toBe(false);
+    expect(calls).toEqual(['get']);
   });
 });
