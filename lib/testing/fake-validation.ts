@@ -1,0 +1,298 @@
+/**
+ * The validation `FakeCluster` does — deliberately modest, and listed here in full.
+ *
+ * The fake rejects (422 Invalid, worded like kube-apiserver v1.37) the mistakes a self-patching
+ * controller actually makes, so a unit test catches them before a cluster does:
+ *
+ * - a missing or malformed `metadata.name` (DNS-1123 subdomain; DNS-1123 label for Namespace,
+ *   Service and StatefulSet), label values that are not valid label values;
+ * - pod specs (Pod, and the pod templates of StatefulSet, Deployment, DaemonSet, ReplicaSet, Job):
+ *   no containers, a container without `name` or `image`, duplicate container names (across
+ *   containers and initContainers), duplicate volume names, a volumeMount naming a volume that
+ *   does not exist (for StatefulSets, volumeClaimTemplates count as volumes), two mounts on one
+ *   mountPath in one container;
+ * - StatefulSet: a selector that does not match the template labels; on update, changes to the
+ *   immutable `selector`, `volumeClaimTemplates`, `serviceName`, `podManagementPolicy`;
+ * - Pod updates that change anything but images, activeDeadlineSeconds and tolerations;
+ * - PersistentVolumeClaim updates that change anything in `spec` but `resources.requests`
+ *   and `volumeAttributesClassName` (and binding-time `volumeName`);
+ * - ConfigMap/Secret: data changes, or un-setting `immutable`, when `immutable: true`.
+ *
+ * Everything else the server validates (resource quantities, probes, ports ranges, enum values,
+ * field types...) is *not* checked: the fake stores what it is given.
+ */
+import type { Container, KubeObject, Volume } from '../kube/types.js';
+import {
+  duplicate,
+  forbidden,
+  invalid,
+  notFoundField,
+  required,
+  type FieldError,
+} from './fake-errors.js';
+import { isObject } from './strategic-merge.js';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+const SUBDOMAIN_HINT =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', " +
+  "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for " +
+  "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const LABEL_HINT =
+  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
+  "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used " +
+  "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+/** Kinds whose names must be DNS labels rather than subdomains. */
+const LABEL_NAMED = new Set(['v1/Namespace', 'v1/Service', 'apps/v1/StatefulSet']);
+
+/** Where each workload kind keeps its pod spec. */
+const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+  'v1/Pod': ['spec'],
+  'apps/v1/StatefulSet': ['spec', 'template', 'spec'],
+  'apps/v1/Deployment': ['spec', 'template', 'spec'],
+  'apps/v1/DaemonSet': ['spec', 'template', 'spec'],
+  'apps/v1/ReplicaSet': ['spec', 'template', 'spec'],
+  'batch/v1/Job': ['spec', 'template', 'spec'],
+};
+
+function kindKey(object: KubeObject): string {
+  return `${object.apiVersion}/${object.kind}`;
+}
+
+function dig(object: unknown, path: readonly string[]): unknown {
+  let current = object;
+  for (const part of path) {
+    if (!isObject(current)) return undefined;
+    current = current[part];
+  }
+  return current;
+}
+
+/** Errors in a new or updated object on its own (`old` is the stored object for updates). */
+export function validateObject(object: KubeObject, old?: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!old) errors.push(...validateName(object));
+  errors.push(...validateLabels(object));
+  const podSpecPath = POD_SPEC_PATHS[kindKey(object)];
+  if (podSpecPath) {
+    const extraVolumes =
+      kindKey(object) === 'apps/v1/StatefulSet' ? volumeClaimTemplateNames(object) : [];
+    errors.push(...validatePodSpec(dig(object, podSpecPath), podSpecPath.join('.'), extraVolumes));
+  }
+  if (kindKey(object) === 'apps/v1/StatefulSet') errors.push(...validateSelector(object));
+  if (old) errors.push(...validateUpdate(object, old));
+  return errors;
+}
+
+function validateName(object: KubeObject): FieldError[] {
+  const name = object.metadata.name;
+  if (name === undefined || name === '') {
+    return [required('metadata.name', 'name or generateName is required')];
+  }
+  const asLabel = LABEL_NAMED.has(kindKey(object));
+  if (asLabel ? !DNS_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name)) {
+    return [invalid('metadata.name', name, asLabel ? LABEL_HINT : SUBDOMAIN_HINT)];
+  }
+  if (name.length > 253)
+    return [invalid('metadata.name', name, 'must be no more than 253 characters')];
+  return [];
+}
+
+function validateLabels(object: KubeObject): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
+    if (typeof value !== 'string' || !LABEL_VALUE.test(value) || value.length > 63) {
+      errors.push(
+        invalid(
+          'metadata.labels',
+          value,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " +
+            "or '.', and must start and end with an alphanumeric character",
+        ),
+      );
+    } else if (key === '') {
+      errors.push(invalid('metadata.labels', key, 'name part must be non-empty'));
+    }
+  }
+  return errors;
+}
+
+function volumeClaimTemplateNames(object: KubeObject): string[] {
+  const templates = dig(object, ['spec', 'volumeClaimTemplates']);
+  if (!Array.isArray(templates)) return [];
+  return templates
+    .map((t) => (isObject(t) && isObject(t.metadata) ? t.metadata.name : undefined))
+    .filter((n): n is string => typeof n === 'string');
+}
+
+function validatePodSpec(spec: unknown, path: string, extraVolumes: string[]): FieldError[] {
+  if (!isObject(spec)) return [required(path)];
+  const errors: FieldError[] = [];
+  const containers = Array.isArray(spec.containers)
+    ? (spec.containers as unknown as Container[])
+    : [];
+  const initContainers = Array.isArray(spec.initContainers)
+    ? (spec.initContainers as unknown as Container[])
+    : [];
+  const volumes = Array.isArray(spec.volumes) ? (spec.volumes as unknown as Volume[]) : [];
+
+  const volumeNames = new Set<string>(extraVolumes);
+  volumes.forEach((volume, i) => {
+    if (!volume.name) errors.push(required(`${path}.volumes[${i}].name`));
+    else if (volumeNames.has(volume.name) && !extraVolumes.includes(volume.name)) {
+      errors.push(duplicate(`${path}.volumes[${i}].name`, volume.name));
+    }
+    if (volume.name) volumeNames.add(volume.name);
+  });
+
+  if (containers.length === 0) errors.push(required(`${path}.containers`));
+  const containerNames = new Set<string>();
+  const checkContainers = (list: Container[], field: string): void => {
+    list.forEach((container, i) => {
+      const at = `${path}.${field}[${i}]`;
+      if (!container.name) errors.push(required(`${at}.name`));
+      else if (containerNames.has(container.name))
+        errors.push(duplicate(`${at}.name`, container.name));
+      else containerNames.add(container.name);
+      if (!container.image) errors.push(required(`${at}.image`));
+      const mountPaths = new Set<string>();
+      (container.volumeMounts ?? []).forEach((mount, j) => {
+        const mountAt = `${at}.volumeMounts[${j}]`;
+        if (!mount.name) errors.push(required(`${mountAt}.name`));
+        else if (!volumeNames.has(mount.name))
+          errors.push(notFoundField(`${mountAt}.name`, mount.name));
+        if (!mount.mountPath) errors.push(required(`${mountAt}.mountPath`));
+        else if (mountPaths.has(mount.mountPath)) {
+          errors.push(invalid(`${mountAt}.mountPath`, mount.mountPath, 'must be unique'));
+        } else mountPaths.add(mount.mountPath);
+      });
+    });
+  };
+  checkContainers(initContainers, 'initContainers');
+  checkContainers(containers, 'containers');
+  return errors;
+}
+
+function validateSelector(object: KubeObject): FieldError[] {
+  const selector = dig(object, ['spec', 'selector']);
+  if (!isObject(selector)) return [required('spec.selector')];
+  const labels = (dig(object, ['spec', 'template', 'metadata', 'labels']) ?? {}) as Record<
+    string,
+    string
+  >;
+  const matchLabels = (isObject(selector.matchLabels) ? selector.matchLabels : {}) as Record<
+    string,
+    string
+  >;
+  const empty = Object.keys(matchLabels).length === 0 && !Array.isArray(selector.matchExpressions);
+  if (empty) {
+    return [invalid('spec.selector', selector, 'empty selector is invalid for statefulset')];
+  }
+  const matches = Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+  return matches
+    ? []
+    : [
+        invalid(
+          'spec.template.metadata.labels',
+          labels,
+          '`selector` does not match template `labels`',
+        ),
+      ];
+}
+
+function validateUpdate(object: KubeObject, old: KubeObject): FieldError[] {
+  switch (kindKey(object)) {
+    case 'apps/v1/StatefulSet':
+      return ['selector', 'volumeClaimTemplates', 'serviceName', 'podManagementPolicy']
+        .filter((field) => !sameJson(dig(object, ['spec', field]), dig(old, ['spec', field])))
+        .map((field) =>
+          invalid(`spec.${field}`, dig(object, ['spec', field]), 'field is immutable'),
+        );
+    case 'v1/Pod':
+      return podSpecChanged(object, old)
+        ? [
+            forbidden(
+              'spec',
+              'pod updates may not change fields other than `spec.containers[*].image`,' +
+                '`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,' +
+                '`spec.tolerations` (only additions to existing tolerations),' +
+                '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+            ),
+          ]
+        : [];
+    case 'v1/PersistentVolumeClaim':
+      return claimSpecChanged(object, old)
+        ? [
+            forbidden(
+              'spec',
+              'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+            ),
+          ]
+        : [];
+    case 'v1/ConfigMap':
+    case 'v1/Secret':
+      return validateImmutableData(object, old);
+    default:
+      return [];
+  }
+}
+
+function podSpecChanged(object: KubeObject, old: KubeObject): boolean {
+  const strip = (spec: unknown): unknown => {
+    if (!isObject(spec)) return spec;
+    const copy = structuredClone(spec);
+    for (const list of ['containers', 'initContainers']) {
+      const items = copy[list];
+      if (Array.isArray(items)) for (const c of items) if (isObject(c)) delete c.image;
+    }
+    delete copy.activeDeadlineSeconds;
+    delete copy.tolerations;
+    delete copy.terminationGracePeriodSeconds;
+    return copy;
+  };
+  return !sameJson(strip(object.spec), strip(old.spec));
+}
+
+function claimSpecChanged(object: KubeObject, old: KubeObject): boolean {
+  const strip = (spec: unknown, binding: boolean): unknown => {
+    if (!isObject(spec)) return spec;
+    const copy = structuredClone(spec);
+    if (isObject(copy.resources)) delete copy.resources.requests;
+    delete copy.volumeAttributesClassName;
+    // The binder sets volumeName once; setting an unset one is allowed.
+    if (binding) delete copy.volumeName;
+    return copy;
+  };
+  const binding = !isObject(old.spec) || old.spec.volumeName === undefined;
+  return !sameJson(strip(object.spec, binding), strip(old.spec, binding));
+}
+
+function validateImmutableData(object: KubeObject, old: KubeObject): FieldError[] {
+  if (old.immutable !== true) return [];
+  const errors: FieldError[] = [];
+  if (object.immutable !== true) {
+    errors.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
+  }
+  if (!sameJson(object.data, old.data) || !sameJson(object.binaryData, old.binaryData)) {
+    errors.push(forbidden('data', 'field is immutable when `immutable` is set'));
+  }
+  return errors;
+}
+
+/** Deep equality of JSON values, ignoring key order. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) return false;
+    return keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+  }
+  return false;
+}

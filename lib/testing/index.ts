@@ -1,0 +1,26 @@
+/**
+ * charmkit/testing: test doubles for code written against `KubePort`.
+ *
+ * Import from `charmkit/testing` in tests only; production code never imports this folder.
+ */
+
+// FakeCluster: an in-memory KubePort with the API server's semantics (see fake-cluster.ts for
+// what it models and what it does not).
+export { FakeCluster, type FakeClusterOptions } from './fake-cluster.js';
+export type { FaultHandle, FaultSpec, InjectedStatus, RequestMatcher } from './fake-faults.js';
+export type { GenerationPolicy, KindBehavior } from './fake-kinds.js';
+export { revisionName, type SimulationOptions } from './fake-statefulsets.js';
+
+// Strategic merge patch, as the API server applies it, driven by generated patch metadata.
+export {
+  strategicMergePatch,
+  StrategicMergePatchError,
+  type JsonObject,
+} from './strategic-merge.js';
+export {
+  definitionForKind,
+  type FieldPatchMeta,
+  type PatchMetadataTable,
+  type PatchStrategy,
+} from './strategic-merge-metadata.js';
+export { PATCH_METADATA } from './generated/patch-metadata.js';
