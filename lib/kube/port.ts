@@ -49,6 +49,7 @@ export interface ObjectRef extends TypeRef {
   namespace?: string;
 }
 
+/** Narrows a list: one namespace (none = all), label and field selectors, a page size. */
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
@@ -56,6 +57,7 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** Options every write shares; the field manager is what server-side ownership is keyed on. */
 export interface WriteOptions {
   /** Names the writer in managedFields; charmkit defaults to 'charmkit' but never hard-codes it. */
   fieldManager?: string;
@@ -65,6 +67,7 @@ export interface WriteOptions {
   subresource?: string;
 }
 
+/** How a delete behaves; preconditions are how a controller avoids deleting an object it did not read. */
 export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
@@ -72,15 +75,18 @@ export interface DeleteOptions {
   dryRun?: boolean;
 }
 
+/** A list narrowing plus the resourceVersion to resume from, so no change between list and watch is missed. */
 export interface WatchOptions extends ListOptions {
   resourceVersion?: string;
 }
 
+/** One change as the server streams it; `ERROR` carries a Status (e.g. 410 Gone: re-list). */
 export interface WatchEvent<T extends KubeObject = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: T;
 }
 
+/** Controls an open watch; `done` lets a caller re-list when the server ends it. */
 export interface WatchHandle {
   /** Ends the watch; resolves once no more events will be delivered. */
   stop(): Promise<void>;

@@ -62,6 +62,7 @@ export interface RolloutIncomplete {
   diagnosis?: RolloutDiagnosis;
 }
 
+/** What `waitForRollout` returns: branch on `complete`; an incomplete one carries the diagnosis. */
 export type RolloutResult = RolloutComplete | RolloutIncomplete;
 
 /**

@@ -54,12 +54,14 @@ export interface KubeList<T extends KubeObject = KubeObject> {
   items: T[];
 }
 
+/** A container environment variable (a literal or a reference). */
 export interface EnvVar {
   name: string;
   value?: string;
   valueFrom?: Record<string, unknown>;
 }
 
+/** Where a pod volume appears in a container; capabilities add these by patch. */
 export interface VolumeMount {
   name: string;
   mountPath: string;
@@ -68,6 +70,7 @@ export interface VolumeMount {
   [key: string]: unknown;
 }
 
+/** Container-level privileges; the VPN capability adds NET_ADMIN here. */
 export interface SecurityContext {
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
@@ -77,6 +80,7 @@ export interface SecurityContext {
   [key: string]: unknown;
 }
 
+/** A container of a pod template; strategic merge patches match containers by `name`. */
 export interface Container {
   name: string;
   image?: string;
@@ -90,12 +94,14 @@ export interface Container {
   [key: string]: unknown;
 }
 
+/** A pod volume; only the PVC source is named, others pass through the index signature. */
 export interface Volume {
   name: string;
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   [key: string]: unknown;
 }
 
+/** Pod-level security settings; `fsGroup` decides who can write a mounted volume. */
 export interface PodSecurityContext {
   fsGroup?: number;
   runAsUser?: number;
@@ -104,6 +110,7 @@ export interface PodSecurityContext {
   [key: string]: unknown;
 }
 
+/** The parts of a pod spec capabilities read or patch. */
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
@@ -113,11 +120,13 @@ export interface PodSpec {
   [key: string]: unknown;
 }
 
+/** The pod template a StatefulSet stamps its pods from; changing it starts a rollout. */
 export interface PodTemplateSpec {
   metadata?: ObjectMeta;
   spec: PodSpec;
 }
 
+/** The controller's own workload: the object charmkit patches and whose rollout it watches. */
 export interface StatefulSet extends KubeObject {
   spec: {
     replicas?: number;
@@ -140,6 +149,7 @@ export interface StatefulSet extends KubeObject {
   };
 }
 
+/** The kubelet's report on one container; `state.waiting.reason` says why it is not running. */
 export interface ContainerStatus {
   name: string;
   ready: boolean;
@@ -152,6 +162,7 @@ export interface ContainerStatus {
   [key: string]: unknown;
 }
 
+/** A pod, read to explain a stuck rollout (conditions, container statuses). */
 export interface Pod extends KubeObject {
   spec: PodSpec;
   status?: {
@@ -163,6 +174,7 @@ export interface Pod extends KubeObject {
   };
 }
 
+/** A claim on storage; `status.phase` other than Bound keeps its pods from starting. */
 export interface PersistentVolumeClaim extends KubeObject {
   spec: {
     accessModes?: string[];
@@ -183,6 +195,7 @@ export interface PersistentVolumeClaim extends KubeObject {
   };
 }
 
+/** A volume a claim binds to; its source (hostPath, NFS, CSI) says where data lives. */
 export interface PersistentVolume extends KubeObject {
   spec: {
     capacity?: Record<string, string>;
@@ -198,6 +211,7 @@ export interface PersistentVolume extends KubeObject {
   status?: { phase?: string; [key: string]: unknown };
 }
 
+/** How claims of a class are provisioned and when they bind (`volumeBindingMode`). */
 export interface StorageClass extends KubeObject {
   provisioner: string;
   parameters?: Record<string, string>;

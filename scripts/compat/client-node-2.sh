@@ -19,7 +19,7 @@
 #      client-node it imported by its API (2.x dropped KubeConfig.applyToFetchOptions and added
 #      createDispatcherOptions) and compares it with CHARMKIT_EXPECT_CLIENT_NODE_MAJOR=2, which
 #      this script exports; the script also prints the version and path it mapped to.
-#   4. Unit tests of the adapter always run; the adapter's integration test runs too when a test
+#   4. Unit tests of the adapter (and self.ts) always run; its integration tests run too when a test
 #      cluster kubeconfig exists (.cluster/kubeconfig, from `npm run cluster:up`). The integration
 #      project's global setup reuses a running cluster and leaves it running.
 #
@@ -82,7 +82,7 @@ status=0
 "${jest[@]}" tests/kube/client.test.ts tests/kube/self.test.ts --selectProjects unit "$@" || status=$?
 
 if [ -f "$root/.cluster/kubeconfig" ]; then
-  "${jest[@]}" tests/kube/client.int.test.ts --selectProjects integration --runInBand "$@" || status=$?
+  "${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand "$@" || status=$?
 else
   echo "charmkit compat: no .cluster/kubeconfig; the adapter's integration test did not run on client-node 2 (start a cluster with 'npm run cluster:up')" >&2
 fi
