@@ -99,7 +99,11 @@ describe('FakeCluster: create and get', () => {
 
   it('gives a Namespace the Active phase', async () => {
     const fake = new FakeCluster();
-    const ns = await fake.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } });
+    const ns = await fake.create<KubeObject>({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'x' },
+    });
     expect(ns.status).toEqual({ phase: 'Active' });
   });
 });
