@@ -243,8 +243,12 @@ class HttpKubePort implements KubePort {
     try {
       await this.credentials.applyToHTTPSOptions(opts);
     } catch (error) {
-      this.emit(spec, undefined);
-      throw new KubeConnectionError(spec.info, server, error, false);
+      // A token file that cannot be read or an exec plugin that fails will not heal on retry.
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new KubeConfigError(
+        `cannot load credentials for ${server} from the kubeconfig: ${detail}`,
+        { cause: error },
+      );
     }
     const headers: http.OutgoingHttpHeaders = {
       ...(opts.headers as http.OutgoingHttpHeaders | undefined),

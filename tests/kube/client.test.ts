@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RequestLog, createKubePort } from '../../lib/kube/client.js';
 import {
+  KubeConfigError,
   KubeConnectionError,
   KubernetesError,
   RetryExhaustedError,
@@ -527,3 +528,26 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return p;
 }
+
+describe('createKubePort: credentials', () => {
+  it('reports credentials that cannot be loaded as a KubeConfigError, without sending or retrying', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${server.port}`, skipTLSVerify: true }],
+      users: [
+        {
+          name: 'u',
+          authProvider: { name: 'tokenFile', config: { tokenFile: '/nonexistent/token' } },
+        },
+      ],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const p = createKubePort({ kubeConfig: kc, onRequest: log.onRequest, retry: noWait() });
+    const error = await p.get(cmRef).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeConfigError);
+    expect((error as Error).message).toContain('cannot load credentials');
+    expect(server.seen).toHaveLength(0);
+    expect(sleeps).toEqual([]);
+  });
+});
