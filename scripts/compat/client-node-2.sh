@@ -81,9 +81,7 @@ cd "$root"
 status=0
 "${jest[@]}" tests/kube/client.test.ts tests/kube/self.test.ts --selectProjects unit "$@" || status=$?
 
-if [ -f "$root/.cluster/kubeconfig" ]; then
-  "${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand "$@" || status=$?
-else
-  echo "charmkit compat: no .cluster/kubeconfig; the adapter's integration test did not run on client-node 2 (start a cluster with 'npm run cluster:up')" >&2
-fi
+# The integration project's global setup reuses a running cluster or starts (and then stops) one,
+# so the adapter's integration tests always run on client-node 2 too: never a silent skip.
+"${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand "$@" || status=$?
 exit $status
