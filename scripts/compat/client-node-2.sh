@@ -19,9 +19,9 @@
 #      client-node it imported by its API (2.x dropped KubeConfig.applyToFetchOptions and added
 #      createDispatcherOptions) and compares it with CHARMKIT_EXPECT_CLIENT_NODE_MAJOR=2, which
 #      this script exports; the script also prints the version and path it mapped to.
-#   4. Unit tests of the adapter (and self.ts) always run; its integration tests run too when a test
-#      cluster kubeconfig exists (.cluster/kubeconfig, from `npm run cluster:up`). The integration
-#      project's global setup reuses a running cluster and leaves it running.
+#   4. The adapter's unit tests (and self.ts) and its integration tests both run: the integration
+#      project's global setup reuses a running cluster (leaving it running) or starts one for the
+#      run and stops it afterwards.
 #
 # Usage: bash scripts/compat/client-node-2.sh [extra jest args]
 set -euo pipefail
