@@ -147,13 +147,20 @@ export class MemoryModel {
     return stateOf(this).leaders.get(app);
   }
 
-  /** Relates two applications and returns the new relation id (ids are shared by both sides). */
-  relate(a: MemoryRelationSide, b: MemoryRelationSide): number {
+  /**
+   * Relates two applications and returns the relation id (shared by both sides). Ids are
+   * allocated in order unless `options.id` asks for a specific, unused one.
+   */
+  relate(a: MemoryRelationSide, b: MemoryRelationSide, options: { id?: number } = {}): number {
     if (a.app === b.app) {
       throw new RelationError('MemoryModel does not model peer relations (both sides are one app)');
     }
     const state = stateOf(this);
-    const id = state.nextRelationId++;
+    const id = options.id ?? state.nextRelationId;
+    if (!Number.isSafeInteger(id) || id < 0 || state.relations.has(id)) {
+      throw new RelationError(`Relation id ${id} is invalid or already in use`);
+    }
+    state.nextRelationId = Math.max(state.nextRelationId, id + 1);
     const units = new Map<string, string[]>();
     for (const side of [a, b]) {
       if (side.units !== undefined) this.addUnits(...side.units);
@@ -238,6 +245,8 @@ export interface MemoryBackendOptions {
 export interface SeedRelation {
   /** The local endpoint name. */
   readonly endpoint: string;
+  /** A specific relation id; the next free one when omitted. */
+  readonly id?: number;
   /** The remote application. */
   readonly remoteApp: string;
   /** Its endpoint name; defaults to the local one. */
@@ -320,6 +329,7 @@ export class MemoryBackend implements RelationBackend {
     const id = this.model.relate(
       { app: this.app, endpoint: seed.endpoint, units: [this.unit] },
       { app: seed.remoteApp, endpoint: seed.remoteEndpoint ?? seed.endpoint, units: remoteUnits },
+      { id: seed.id },
     );
     const seedBag = (ref: BagRef, data: Readonly<Record<string, string>> | undefined): void => {
       if (data !== undefined) this.model.seedBag(id, ref, data);

@@ -24,3 +24,19 @@ export {
   type PatchStrategy,
 } from './strategic-merge-metadata.js';
 export { PATCH_METADATA } from './generated/patch-metadata.js';
+
+// Scenario: describe a state, run one hook through a controller, inspect the output state.
+export { on, Scenario, ScenarioError } from './scenario.js';
+export type {
+  RecordingKubePort,
+  ScenarioBaseState,
+  ScenarioController,
+  ScenarioControllerContext,
+  ScenarioEvent,
+  ScenarioOptions,
+  ScenarioOutput,
+  ScenarioRelation,
+  ScenarioRelationOutput,
+  ScenarioState,
+  ScenarioStateArg,
+} from './scenario.js';

@@ -143,6 +143,19 @@ describe('MemoryBackend on its own', () => {
     expect(await backend.getBag(id, { scope: 'app', name: 'storage' })).toEqual({ a: '1' });
   });
 
+  it('uses a requested relation id, and refuses one already in use', async () => {
+    const backend = new MemoryBackend({ unit: 'radarr/0' });
+    expect(backend.addRelation({ endpoint: 'storage', remoteApp: 'a', id: 7 })).toBe(7);
+    expect(backend.addRelation({ endpoint: 'storage', remoteApp: 'b' })).toBe(8);
+    expect(() => backend.addRelation({ endpoint: 'storage', remoteApp: 'c', id: 7 })).toThrow(
+      'Relation id 7 is invalid or already in use',
+    );
+    expect(() => backend.addRelation({ endpoint: 'storage', remoteApp: 'c', id: -1 })).toThrow(
+      RelationError,
+    );
+    expect(await backend.relationIds('storage')).toEqual([7, 8]);
+  });
+
   it('reports a no-hook context by default and a relation hook context on request', () => {
     const backend = new MemoryBackend({ unit: 'radarr/0' });
     expect(backend.context).toEqual({
