@@ -19,6 +19,7 @@ import type {
   Container,
   EnvVar,
   PodSecurityContext,
+  PodSpec,
   PodTemplateSpec,
   StatefulSet,
   Volume,
@@ -662,6 +663,7 @@ export class StatefulSetPlan {
     const upToDate = changes.length === 0;
     let body: JsonRecord | undefined;
     if (!upToDate) {
+      pinElementOrder(patch.root, observed.spec.template.spec, working.template.spec);
       body = patch.root;
       const version = observed.metadata.resourceVersion;
       if ((options.optimisticLock ?? true) && version !== undefined) {
@@ -903,6 +905,60 @@ class PatchBody {
     items.push(created);
     return created;
   }
+}
+
+/**
+ * Pins the order of every keyed list to which the patch adds an element. Without it the server
+ * places new elements *before* the ones it already has (its merge takes a patch element whenever
+ * it cannot compare positions), so the result would depend on patch element order. With
+ * `$setElementOrder/<list>` naming every element, the server keeps exactly the order `predicted`
+ * shows: the observed elements in place, new ones appended. Lists that only merge or delete keep
+ * their order by themselves and get no directive.
+ */
+function pinElementOrder(root: JsonRecord, observed: PodSpec, predicted: PodSpec): void {
+  const spec = ((root.spec as JsonRecord | undefined)?.template as JsonRecord | undefined)?.spec;
+  if (!isRecord(spec)) return;
+  pinList(spec, 'volumes', 'name', observed.volumes, predicted.volumes);
+  for (const kind of ['containers', 'initContainers'] as const) {
+    pinList(spec, kind, 'name', observed[kind], predicted[kind]);
+    const list = spec[kind];
+    if (!Array.isArray(list)) continue;
+    for (const element of list) {
+      if (!isRecord(element) || element.$patch === 'delete') continue;
+      const before = (observed[kind] ?? []).find((c) => c.name === element.name);
+      if (!before) continue; // a new container is taken as given, in its own order
+      const after = (predicted[kind] ?? []).find((c) => c.name === element.name);
+      pinList(element, 'volumeMounts', 'mountPath', before?.volumeMounts, after?.volumeMounts);
+      pinList(element, 'env', 'name', before?.env, after?.env);
+    }
+  }
+}
+
+function pinList(
+  parent: JsonRecord,
+  field: string,
+  key: string,
+  observed: readonly object[] | undefined,
+  predicted: readonly object[] | undefined,
+): void {
+  const list = parent[field];
+  const directive = `$setElementOrder/${field}`;
+  if (!Array.isArray(list)) return;
+  // The server insists the patch list follows the order it pins: deletions first, then the rest
+  // in predicted order (so also when a directive was set by an ordering fragment).
+  const indexIn = (items: readonly object[] | undefined, element: unknown): number =>
+    (items ?? []).findIndex((i) => isRecord(element) && (i as JsonRecord)[key] === element[key]);
+  const rank = (element: unknown): number =>
+    isRecord(element) && element.$patch === 'delete'
+      ? indexIn(observed, element) - 1_000_000
+      : indexIn(predicted, element);
+  const ordered = [...list].sort((a, b) => rank(a) - rank(b));
+  list.splice(0, list.length, ...ordered);
+  if (directive in parent) return;
+  const had = new Set((observed ?? []).map((o) => (o as JsonRecord)[key]));
+  const adds = list.some((e) => isRecord(e) && e.$patch !== 'delete' && !had.has(e[key]));
+  if (!adds) return;
+  parent[directive] = (predicted ?? []).map((e) => ({ [key]: (e as JsonRecord)[key] }));
 }
 
 function kindOf(options: ContainerSelector): ContainerKind {

@@ -12,6 +12,9 @@ import {
   type PlanResult,
 } from '../../lib/kube/statefulset-plan.js';
 import type { StatefulSet } from '../../lib/kube/types.js';
+import { strategicMergePatch, type JsonObject } from '../../lib/testing/strategic-merge.js';
+import { definitionForKind } from '../../lib/testing/strategic-merge-metadata.js';
+import { PATCH_METADATA } from '../../lib/testing/generated/patch-metadata.js';
 
 /** A StatefulSet shaped like the one Juju creates for a sidecar charm named radarr. */
 function jujuStatefulSet(): StatefulSet {
@@ -152,10 +155,19 @@ describe('StatefulSetPlan: mounting a volume', () => {
             volumes: [
               { name: 'charmkit-storage-media', persistentVolumeClaim: { claimName: 'media-pvc' } },
             ],
+            // pins observed order with the new element appended (the server would prepend it)
+            '$setElementOrder/volumes': [
+              { name: 'charm-data' },
+              { name: 'charmkit-storage-media' },
+            ],
             containers: [
               {
                 name: 'radarr',
                 volumeMounts: [{ name: 'charmkit-storage-media', mountPath: '/data' }],
+                '$setElementOrder/volumeMounts': [
+                  { mountPath: '/charm/bin' },
+                  { mountPath: '/data' },
+                ],
               },
             ],
             securityContext: { fsGroup: 1000 },
@@ -262,6 +274,7 @@ describe('StatefulSetPlan: moving a mount', () => {
             { mountPath: '/media', $patch: 'delete' },
             { name: 'charmkit-storage-media', mountPath: '/data' },
           ],
+          '$setElementOrder/volumeMounts': [{ mountPath: '/charm/bin' }, { mountPath: '/data' }],
         },
       ],
     });
@@ -285,7 +298,13 @@ describe('StatefulSetPlan: moving a mount', () => {
       )
       .compute();
     expect(podSpecOf(result)).toEqual({
-      containers: [{ name: 'radarr', volumeMounts: [{ name: 'charm-data', mountPath: '/again' }] }],
+      containers: [
+        {
+          name: 'radarr',
+          volumeMounts: [{ name: 'charm-data', mountPath: '/again' }],
+          '$setElementOrder/volumeMounts': [{ mountPath: '/charm/bin' }, { mountPath: '/again' }],
+        },
+      ],
     });
   });
 
@@ -430,8 +449,8 @@ describe('StatefulSetPlan: exact removals', () => {
       .removeEnv('s', 'radarr', 'TZ')
       .compute();
     expect(podSpecOf(result).containers).toEqual([
-      { name: 'radarr', env: [{ name: 'TZ', $patch: 'delete' }] },
       { name: 'charm', $patch: 'delete' },
+      { name: 'radarr', env: [{ name: 'TZ', $patch: 'delete' }] },
     ]);
   });
 });
@@ -467,8 +486,8 @@ describe('StatefulSetPlan: what a VPN capability needs', () => {
       },
     ]);
     expect(spec.containers).toEqual([
-      { name: 'gateway-sidecar', image: 'pod-gateway:v1' },
       { name: 'radarr', securityContext: { capabilities: { add: ['SYS_TIME', 'NET_ADMIN'] } } },
+      { name: 'gateway-sidecar', image: 'pod-gateway:v1' },
     ]);
     expect(result.predicted.spec.initContainers?.map((c) => c.name)).toEqual([
       'gateway-init',
@@ -698,5 +717,77 @@ describe('reconcileStatefulSet', () => {
     const done = await reconcileStatefulSet(port, { name: 'radarr' }, () => undefined);
     expect(done.patched).toBe(false);
     expect(calls).toEqual(['get']);
+  });
+});
+
+describe('StatefulSetPlan: predictions agree with an independent strategic-merge engine', () => {
+  const plans: [string, (p: StatefulSetPlan) => void][] = [
+    ['mount', (p) => void mountStorage(p)],
+    [
+      'mount + sidecar + first init container',
+      (p) => {
+        mountStorage(p);
+        p.ensureContainer('vpn', { name: 'gateway-sidecar', image: 'pod-gateway:v1' });
+        p.ensureInitContainer(
+          'vpn',
+          { name: 'gateway-init', image: 'pod-gateway:v1' },
+          { position: 'first' },
+        );
+        p.ensureContainerSecurityContext('vpn', 'radarr', { capabilities: { add: ['NET_ADMIN'] } });
+      },
+    ],
+    [
+      'removals',
+      (p) => {
+        p.removeVolumeMountAt('x', 'radarr', '/charm/bin');
+        p.removeEnv('x', 'radarr', 'TZ');
+        p.removeContainer('x', 'charm');
+        p.ensurePodSecurityContext('x', { runAsGroup: null, fsGroup: 7 });
+      },
+    ],
+    [
+      'volume source swap',
+      (p) => {
+        p.ensureVolume('x', { name: 'charm-data', persistentVolumeClaim: { claimName: 'c' } });
+      },
+    ],
+    [
+      'env switch',
+      (p) => {
+        p.ensureEnv('x', 'radarr', {
+          name: 'TZ',
+          valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+        });
+      },
+    ],
+  ];
+
+  it.each(plans)('%s', (_name, contribute) => {
+    const observed = jujuStatefulSet();
+    const plan = StatefulSetPlan.for(observed);
+    contribute(plan);
+    const result = plan.compute({ optimisticLock: false });
+    const merged = strategicMergePatch(
+      observed as unknown as JsonObject,
+      result.patch!.body as JsonObject,
+      PATCH_METADATA,
+      definitionForKind(PATCH_METADATA, 'apps/v1', 'StatefulSet'),
+    ) as unknown as StatefulSet;
+    expect(merged.spec.template).toEqual(result.predicted);
+  });
+
+  it('a moved mount, as the server applies it', () => {
+    const first = mountStorage(StatefulSetPlan.for(jujuStatefulSet()), '/media').compute();
+    const observed = afterPatch(jujuStatefulSet(), first);
+    const result = mountStorage(StatefulSetPlan.for(observed), '/data').compute({
+      optimisticLock: false,
+    });
+    const merged = strategicMergePatch(
+      observed as unknown as JsonObject,
+      result.patch!.body as JsonObject,
+      PATCH_METADATA,
+      definitionForKind(PATCH_METADATA, 'apps/v1', 'StatefulSet'),
+    ) as unknown as StatefulSet;
+    expect(merged.spec.template).toEqual(result.predicted);
   });
 });
