@@ -1,0 +1,442 @@
+/**
+ * `StorageRequirer`: mount the claim a storage provider publishes into this controller's own
+ * StatefulSet (seed 000), with as few API calls as the job allows.
+ *
+ * Flow of `reconcile()`:
+ *   1. No relation → Blocked "waiting for storage relation"; no Kubernetes request at all.
+ *   2. Relation, but the provider has published nothing → Waiting (the provider acts on its own
+ *      once its claim is usable; no human is needed, so this is not Blocked). No request either.
+ *   3. Invalid provider data → Blocked naming the fields; no request.
+ *   4. GET the claim: missing → Blocked naming it, no patch.
+ *   5. GET the own StatefulSet, contribute mount fragments to a plan, patch only if it differs
+ *      (nothing to do = zero writes). A container name the StatefulSet does not have is a typed
+ *      error and Blocked: under Juju it is the charmcraft.yaml container name, not the app name.
+ *   6. After a patch → Maintenance "mounting shared storage" while the pods roll. The patch
+ *      restarts the pod this code may be running in, so it does not wait by default.
+ *   7. On a later reconcile with nothing to patch: rollout complete, pods Ready, and the running
+ *      pods' specs carry the volume → Active; a stuck rollout → the cluster's own diagnosis.
+ *
+ * A broken relation keeps the mount (seed 000: removing it would restart the workload under the
+ * user); `unmount()` removes exactly what was added. `reconcile({ plan })` only contributes
+ * fragments to a caller's plan, so storage and other capabilities send one patch together.
+ */
+import type { KubePort } from '../kube/port.js';
+import { asKubernetesError } from '../kube/errors.js';
+import {
+  reconcileStatefulSet,
+  type PlanChange,
+  type StatefulSetPlan,
+} from '../kube/statefulset-plan.js';
+import { diagnoseStatefulSet, waitForRollout, type RolloutClock } from '../kube/rollout.js';
+import type { RolloutDiagnosis, RolloutFindingKind } from '../kube/rollout-diagnosis.js';
+import { rolloutProgress } from '../kube/rollout-progress.js';
+import { labelSelectorString, type LabelSelector } from '../kube/selectors.js';
+import type { PersistentVolumeClaim, Pod, StatefulSet } from '../kube/types.js';
+import type { RelationBackend } from '../relations/backend.js';
+import { RelationDataValidationError } from '../relations/errors.js';
+import type { Relation } from '../relations/relation.js';
+import type { SchemaRegistry } from '../relations/schema-registry.js';
+import { active, blocked, maintenance, waiting, type Status } from '../relations/status.js';
+import { RWO_NOTE } from './access-mode.js';
+import { asError, statusForStorageFailure } from './failure-status.js';
+import { DEFAULT_STORAGE_ENDPOINT, StorageRequirerEndpoint } from './interface.js';
+import {
+  contributeMount,
+  contributeUnmount,
+  podMountProblem,
+  storageVolumeName,
+  type MountSpec,
+} from './mount.js';
+import {
+  InvalidStorageDataError,
+  mountPathProblem,
+  toStorageOffer,
+  type StorageOffer,
+} from './validate.js';
+
+/** Options of `StorageRequirer`. */
+export interface StorageRequirerOptions {
+  /** The Kubernetes port (client-node adapter in production, FakeCluster in tests). */
+  readonly port: KubePort;
+  /** Relation data, leadership and hook context (Juju or in-memory). */
+  readonly backend: RelationBackend;
+  /**
+   * The workload container to mount into: its name under `containers:` in charmcraft.yaml, which
+   * is NOT the application name (a common mistake that fails loudly here, never silently).
+   */
+  readonly container: string;
+  /** The relation endpoint (default `storage`). */
+  readonly endpoint?: string;
+  /** This controller's StatefulSet; default: the app name in the model's namespace. */
+  readonly statefulSet?: { readonly name: string; readonly namespace: string };
+  /** Overrides the provider's mount path (must be absolute and normalised). */
+  readonly mountPath?: string;
+  /** Published to the provider as `instance-name` (default: the app name). */
+  readonly instanceName?: string;
+  /** Field manager of the patch (default `charmkit-storage`). */
+  readonly fieldManager?: string;
+  /** Read→recompute→write rounds on a 409 Conflict (default 3). */
+  readonly conflictAttempts?: number;
+  /**
+   * Wait this long after a patch for the rollout to finish before returning (default 0: do not
+   * wait — under Juju the patch restarts the very pod running the hook).
+   */
+  readonly rolloutWaitMs?: number;
+  /** Poll interval while waiting (default 2 s) and an injectable clock for tests. */
+  readonly rolloutIntervalMs?: number;
+  readonly clock?: RolloutClock;
+  /** Where to load the storage schema from (default: the package's schemas/). */
+  readonly schemas?: SchemaRegistry;
+}
+
+/** Where a reconcile ended; `status` says the same for humans. */
+export type StorageRequirerState =
+  | 'no-relation'
+  | 'waiting-for-provider'
+  | 'invalid'
+  | 'missing-claim'
+  | 'failed'
+  | 'patched'
+  | 'contributed'
+  | 'rolling-out'
+  | 'stuck'
+  | 'mounted'
+  | 'unmounted';
+
+/** What a reconcile did and what to show. */
+export interface StorageRequirerResult {
+  /** Whether a StatefulSet patch was sent (or, in plan mode, contributed to the caller's patch). */
+  readonly changed: boolean;
+  readonly state: StorageRequirerState;
+  readonly status: Status;
+  /** This capability's pod-template changes (empty when nothing changed). */
+  readonly changes: readonly PlanChange[];
+  /** Why the rollout is stuck, as the cluster reports it. */
+  readonly diagnosis?: RolloutDiagnosis;
+  /** The typed error behind a Blocked or error status. */
+  readonly error?: Error;
+  /** The validated provider data, once read. */
+  readonly offer?: StorageOffer;
+  /** Whether this unit wrote relation data (its instance name). */
+  readonly relationDataWritten: boolean;
+}
+
+/** Options of one `reconcile()` call. */
+export interface StorageReconcileOptions {
+  /**
+   * Contribute to this plan instead of patching: the caller applies the plan (one patch for all
+   * capabilities) and calls `reconcile()` again later to verify. `changed` then means "my
+   * fragments are part of the caller's patch".
+   */
+  readonly plan?: StatefulSetPlan;
+}
+
+/** Rollout findings that need a human rather than time. */
+const BLOCKING_FINDINGS: ReadonlySet<RolloutFindingKind> = new Set([
+  'UnboundPVC',
+  'MultiAttach',
+  'FailedMount',
+]);
+
+/** Mounts a provider's shared claim into this controller's StatefulSet. */
+export class StorageRequirer {
+  /** The endpoint this requirer reads, for event wiring. */
+  readonly endpoint: StorageRequirerEndpoint;
+  /** Owner tag of this capability's plan fragments. */
+  readonly owner: string;
+  /** The pod volume name this requirer manages. */
+  readonly volume: string;
+  private readonly options: StorageRequirerOptions;
+
+  constructor(options: StorageRequirerOptions) {
+    const endpoint = options.endpoint ?? DEFAULT_STORAGE_ENDPOINT;
+    this.options = options;
+    this.endpoint = new StorageRequirerEndpoint(options.backend, endpoint, options.schemas);
+    this.owner = `storage:${endpoint}`;
+    this.volume = storageVolumeName(endpoint);
+    if (options.mountPath !== undefined) {
+      const problem = mountPathProblem(options.mountPath);
+      if (problem)
+        throw new InvalidStorageDataError('StorageRequirer options', [
+          { field: 'mountPath', reason: problem },
+        ]);
+    }
+  }
+
+  /** The StatefulSet this requirer patches. */
+  get statefulSet(): { name: string; namespace: string } {
+    if (this.options.statefulSet) return { ...this.options.statefulSet };
+    const context = this.options.backend.context;
+    return { name: context.appName, namespace: context.modelName ?? 'default' };
+  }
+
+  /** Runs the flow in the module comment once and reports where it ended. */
+  async reconcile(options: StorageReconcileOptions = {}): Promise<StorageRequirerResult> {
+    const base = { changed: false, changes: [], relationDataWritten: false };
+    let relation: Relation | undefined;
+    let written = false;
+    let offer: StorageOffer;
+    try {
+      const relations = await this.endpoint.relations();
+      relation = relations[0];
+      if (!relation) {
+        return {
+          ...base,
+          state: 'no-relation',
+          status: blocked(`waiting for ${this.endpoint.name} relation`),
+        };
+      }
+      written = await this.publishInstanceName(relation);
+      const data = await this.endpoint.remoteAppData(relation);
+      if (!data) {
+        return {
+          ...base,
+          relationDataWritten: written,
+          state: 'waiting-for-provider',
+          status: waiting(`waiting for ${relation.remoteApp} to publish the storage claim`),
+        };
+      }
+      offer = toStorageOffer(
+        data,
+        `${relation.remoteApp} on ${relation}`,
+        this.statefulSet.namespace,
+      );
+    } catch (failure) {
+      const invalid =
+        failure instanceof RelationDataValidationError ||
+        failure instanceof InvalidStorageDataError;
+      const state = invalid ? 'invalid' : 'failed';
+      return this.failed(state, failure, relation, { ...base, relationDataWritten: written });
+    }
+    const withOffer = { ...base, relationDataWritten: written, offer };
+    try {
+      const claim = await this.readClaim(offer);
+      if (!claim) {
+        return {
+          ...withOffer,
+          state: 'missing-claim',
+          status: blocked(
+            `PVC ${offer.claimName} published by ${relation.remoteApp} does not exist in namespace ` +
+              `${offer.namespace}; check the ${relation.remoteApp} application`,
+          ),
+        };
+      }
+      const spec = this.mountSpec(offer);
+      if (options.plan) return await this.contributeTo(options.plan, spec, offer, withOffer);
+      const reconciled = await reconcileStatefulSet(
+        this.options.port,
+        this.statefulSet,
+        (plan) => contributeMount(plan, spec),
+        { fieldManager: this.fieldManager, conflictAttempts: this.options.conflictAttempts },
+      );
+      const changes = reconciled.changes.filter((c) => c.owner === this.owner);
+      if (reconciled.patched) {
+        return this.afterPatch(reconciled.statefulSet, spec, offer, { ...withOffer, changes });
+      }
+      return await this.verify(reconciled.statefulSet, spec, offer, withOffer);
+    } catch (failure) {
+      return this.failed('failed', failure, relation, withOffer);
+    }
+  }
+
+  /**
+   * Removes exactly what this requirer added (volume, mounts, record, fsGroup it set) with
+   * strategic-merge delete directives. Call it when the user asks to detach the storage; a broken
+   * relation alone keeps the mount on purpose.
+   */
+  async unmount(options: StorageReconcileOptions = {}): Promise<StorageRequirerResult> {
+    const base = { changed: false, changes: [], relationDataWritten: false };
+    try {
+      if (options.plan) {
+        contributeUnmount(options.plan, this.owner, this.volume);
+        const changes = options.plan.compute().changes.filter((c) => c.owner === this.owner);
+        return this.unmountResult(changes.length > 0, changes, base);
+      }
+      const reconciled = await reconcileStatefulSet(
+        this.options.port,
+        this.statefulSet,
+        (plan) => contributeUnmount(plan, this.owner, this.volume),
+        { fieldManager: this.fieldManager, conflictAttempts: this.options.conflictAttempts },
+      );
+      return this.unmountResult(reconciled.patched, reconciled.changes, base);
+    } catch (failure) {
+      return this.failed('failed', failure, undefined, base);
+    }
+  }
+
+  private get fieldManager(): string {
+    return this.options.fieldManager ?? 'charmkit-storage';
+  }
+
+  private unmountResult(
+    changed: boolean,
+    changes: readonly PlanChange[],
+    base: Pick<StorageRequirerResult, 'relationDataWritten'>,
+  ): StorageRequirerResult {
+    return {
+      ...base,
+      changed,
+      changes,
+      state: 'unmounted',
+      status: changed
+        ? maintenance('unmounting shared storage')
+        : active('shared storage is not mounted'),
+    };
+  }
+
+  private mountSpec(offer: StorageOffer): MountSpec {
+    return {
+      owner: this.owner,
+      volume: this.volume,
+      claimName: offer.claimName,
+      container: this.options.container,
+      mountPath: this.options.mountPath ?? offer.mountPath,
+      fsGroup: offer.pgid,
+    };
+  }
+
+  private async publishInstanceName(relation: Relation): Promise<boolean> {
+    if (!(await this.options.backend.isLeader())) return false;
+    const name = this.options.instanceName ?? this.options.backend.context.appName;
+    return this.endpoint.publishAppData(relation, { 'instance-name': name });
+  }
+
+  private async readClaim(offer: StorageOffer): Promise<PersistentVolumeClaim | undefined> {
+    try {
+      return await this.options.port.get<PersistentVolumeClaim>({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: offer.namespace,
+        name: offer.claimName,
+      });
+    } catch (failure) {
+      if (asKubernetesError(failure)?.isNotFound()) return undefined;
+      throw failure;
+    }
+  }
+
+  private async contributeTo(
+    plan: StatefulSetPlan,
+    spec: MountSpec,
+    offer: StorageOffer,
+    base: Omit<StorageRequirerResult, 'state' | 'status'>,
+  ): Promise<StorageRequirerResult> {
+    contributeMount(plan, spec);
+    const changes = plan.compute().changes.filter((c) => c.owner === this.owner);
+    if (changes.length > 0) {
+      return {
+        ...base,
+        changed: true,
+        changes,
+        state: 'contributed',
+        status: maintenance(`mounting shared storage at ${spec.mountPath}`),
+      };
+    }
+    return this.verify(plan.observed, spec, offer, base);
+  }
+
+  private async afterPatch(
+    patched: StatefulSet,
+    spec: MountSpec,
+    offer: StorageOffer,
+    base: Omit<StorageRequirerResult, 'state' | 'status'>,
+  ): Promise<StorageRequirerResult> {
+    const changed = { ...base, changed: true };
+    const waitMs = this.options.rolloutWaitMs ?? 0;
+    if (waitMs <= 0) {
+      return {
+        ...changed,
+        state: 'patched',
+        status: maintenance(`mounting shared storage at ${spec.mountPath} (rolling out)`),
+      };
+    }
+    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', ...this.statefulSet };
+    const rollout = await waitForRollout(this.options.port, ref, {
+      timeoutMs: waitMs,
+      intervalMs: this.options.rolloutIntervalMs,
+      clock: this.options.clock,
+    });
+    if (!rollout.complete) return this.stuck(changed, spec, rollout.diagnosis);
+    return this.verify(rollout.statefulSet, spec, offer, changed, false);
+  }
+
+  /** Judges an up-to-date StatefulSet: rolling, stuck, or mounted in every running pod. */
+  private async verify(
+    sts: StatefulSet,
+    spec: MountSpec,
+    offer: StorageOffer,
+    base: Omit<StorageRequirerResult, 'state' | 'status'>,
+    diagnoseIfRolling = true,
+  ): Promise<StorageRequirerResult> {
+    const progress = rolloutProgress(sts);
+    if (!progress.complete) {
+      if (!diagnoseIfRolling) return this.stuck(base, spec, undefined);
+      const diagnosis = await diagnoseStatefulSet(this.options.port, sts, progress);
+      return this.stuck(base, spec, diagnosis);
+    }
+    const pods = await this.options.port.list<Pod>(
+      { apiVersion: 'v1', kind: 'Pod' },
+      {
+        namespace: sts.metadata.namespace,
+        labelSelector: labelSelectorString(sts.spec.selector as LabelSelector),
+      },
+    );
+    const uid = sts.metadata.uid;
+    const own = pods.items.filter(
+      (p) => !uid || (p.metadata.ownerReferences ?? []).some((o) => o.uid === uid),
+    );
+    const problems = own.map((p) => podMountProblem(p, spec)).filter((p) => p !== undefined);
+    if (own.length === 0 && (sts.spec.replicas ?? 1) > 0) problems.push('no pod is running yet');
+    if (problems.length > 0) {
+      return {
+        ...base,
+        state: 'rolling-out',
+        status: maintenance(`mounting shared storage: ${problems.join('; ')}`),
+      };
+    }
+    const note = offer.accessMode === 'ReadWriteOnce' ? ` (${RWO_NOTE})` : '';
+    return {
+      ...base,
+      state: 'mounted',
+      status: active(`shared storage ${offer.claimName} mounted at ${spec.mountPath}${note}`),
+    };
+  }
+
+  private stuck(
+    base: Omit<StorageRequirerResult, 'state' | 'status'>,
+    spec: MountSpec,
+    diagnosis: RolloutDiagnosis | undefined,
+  ): StorageRequirerResult {
+    const first = diagnosis?.findings[0];
+    if (!diagnosis || !first) {
+      return {
+        ...base,
+        diagnosis,
+        state: 'rolling-out',
+        status: maintenance(
+          `mounting shared storage at ${spec.mountPath} (${diagnosis?.progress ?? 'rolling out'})`,
+        ),
+      };
+    }
+    const text = `shared storage not mounted: ${diagnosis.summary}; ${first.hint}`;
+    return {
+      ...base,
+      diagnosis,
+      state: 'stuck',
+      status: BLOCKING_FINDINGS.has(first.kind) ? blocked(text) : maintenance(text),
+    };
+  }
+
+  private failed(
+    state: StorageRequirerState,
+    failure: unknown,
+    relation: Relation | undefined,
+    base: Omit<StorageRequirerResult, 'state' | 'status'>,
+  ): StorageRequirerResult {
+    const status = statusForStorageFailure(failure, {
+      app: this.options.backend.context.appName,
+      label: relation?.toString(),
+    });
+    return { ...base, state, status, error: asError(failure) };
+  }
+}
