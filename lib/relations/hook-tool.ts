@@ -63,8 +63,9 @@ export function parseToolJson(stdout: string, argv: readonly string[]): unknown 
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // The output may be relation data (secrets included), so it is described, not quoted.
     throw new HookToolError(
-      `${argv.join(' ')} printed output that is not JSON: ${truncate(text)}`,
+      `${argv.join(' ')} printed ${text.length} characters that are not JSON`,
       argv,
       0,
       '',
@@ -100,8 +101,4 @@ function toHookToolError(error: ExecError, argv: readonly string[], stderr: stri
   }
   const why = error.signal ? `was killed by ${error.signal}` : `could not run (${error.message})`;
   return new HookToolError(`${command} ${why}`, argv, null, trimmed);
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

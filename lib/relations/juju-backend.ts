@@ -73,15 +73,11 @@ export class JujuBackend implements RelationBackend {
    */
   async remoteApp(relationId: number): Promise<string> {
     let failure: HookToolError;
+    const args = ['-r', String(relationId), '--app', '--format=json'];
     try {
-      const out = await this.json('relation-list', [
-        '-r',
-        String(relationId),
-        '--app',
-        '--format=json',
-      ]);
+      const out = await this.json('relation-list', args);
       if (typeof out === 'string' && out.length > 0) return out;
-      failure = new HookToolError('relation-list --app printed no application', [], 0, '');
+      failure = this.unexpected(['relation-list', ...args], 'an application name');
     } catch (error) {
       if (!(error instanceof HookToolError)) throw error;
       failure = error;

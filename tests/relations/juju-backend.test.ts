@@ -56,6 +56,16 @@ describe('JujuBackend hook-tool invocations', () => {
     expect(await backend().remoteApp(3)).toBe('store');
   });
 
+  it('falls back to unit names when relation-list --app prints no name', async () => {
+    tools.json('relation-list -r 3 --app --format=json', '');
+    tools.json('relation-list -r 3 --format=json', ['store/2']);
+    expect(await backend().remoteApp(3)).toBe('store');
+    tools.json('relation-list -r 3 --format=json', []);
+    await expect(backend().remoteApp(3)).rejects.toThrow(
+      'relation-list --app failed (relation-list -r 3 --app --format=json did not print an application name)',
+    );
+  });
+
   it('falls back to JUJU_REMOTE_APP for the hook relation when it has no units', async () => {
     tools.reply('relation-list -r 3 --app --format=json', { exit: 2, stderr: 'no --app' });
     tools.json('relation-list -r 3 --format=json', []);
@@ -220,7 +230,7 @@ describe('JujuBackend failures', () => {
   it('rejects output that is not JSON', async () => {
     tools.reply('relation-ids', { stdout: 'storage:3\n' });
     await expect(backend().relationIds('storage')).rejects.toThrow(
-      'relation-ids storage --format=json printed output that is not JSON: storage:3',
+      'relation-ids storage --format=json printed 9 characters that are not JSON',
     );
     tools.json('relation-ids', [3]);
     await expect(backend().relationIds('storage')).rejects.toThrow(
