@@ -262,8 +262,11 @@ export interface SeedRelation {
 
 /** One unit's `RelationBackend` over a `MemoryModel`. */
 export class MemoryBackend implements RelationBackend {
+  /** The shared model, for assertions (`writes`, `bag`) and for changing the world between hooks. */
   readonly model: MemoryModel;
+  /** This unit's name, e.g. `radarr/0`. */
   readonly unit: string;
+  /** This unit's application. */
   readonly app: string;
   private contextOverrides: Partial<HookContext>;
   private readonly state: ModelState;
