@@ -1,0 +1,415 @@
+import type {
+  StatefulSet,
+  StorageClass,
+  PersistentVolumeClaim,
+  Pod,
+} from '../../lib/kube/types.js';
+import { StatefulSetPlan, applyPlan } from '../../lib/kube/statefulset-plan.js';
+import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-backend.js';
+import { StorageRequirer } from '../../lib/storage/requirer.js';
+import { readMountRecord } from '../../lib/storage/mount.js';
+import { FakeCluster } from '../../lib/testing/fake-cluster.js';
+
+const NS = 'media';
+
+function radarrStatefulSet(): StatefulSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'radarr', namespace: NS },
+    spec: {
+      replicas: 1,
+      serviceName: 'radarr-endpoints',
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'radarr' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'radarr' } },
+        spec: {
+          containers: [
+            { name: 'charm', image: 'charm-base' },
+            { name: 'radarr-app', image: 'lscr.io/linuxserver/radarr:5', volumeMounts: [] },
+          ],
+          securityContext: { runAsUser: 0 },
+        },
+      },
+    },
+  };
+}
+
+const standard: StorageClass = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: {
+    name: 'standard',
+    annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+  },
+  provisioner: 'example.com/fake',
+  volumeBindingMode: 'Immediate',
+};
+
+function claim(
+  name = 'shared-media',
+  phase = 'Bound',
+  accessModes = ['ReadWriteMany'],
+): PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: NS },
+    spec: {
+      accessModes,
+      storageClassName: 'standard',
+      resources: { requests: { storage: '10Gi' } },
+    },
+    status: { phase },
+  };
+}
+
+const offer = {
+  'pvc-name': 'shared-media',
+  namespace: NS,
+  'mount-path': '/data',
+  puid: '1000',
+  pgid: '1000',
+  'access-mode': 'ReadWriteMany',
+};
+
+interface Setup {
+  kube: FakeCluster;
+  model: MemoryModel;
+  backend: MemoryBackend;
+  relationId: number | undefined;
+  requirer: StorageRequirer;
+}
+
+function setup(
+  options: {
+    related?: boolean;
+    data?: Record<string, string>;
+    objects?: ConstructorParameters<typeof FakeCluster>[0];
+    container?: string;
+  } = {},
+): Setup {
+  const kube = new FakeCluster({
+    simulate: { statefulSets: true },
+    objects: [standard, radarrStatefulSet(), claim()],
+    ...options.objects,
+  });
+  const model = new MemoryModel({ name: NS });
+  const backend = model.backend('radarr/0', { leader: true });
+  let relationId: number | undefined;
+  if (options.related ?? true) {
+    relationId = backend.addRelation({
+      endpoint: 'storage',
+      remoteApp: 'storage',
+      remoteAppData: options.data ?? offer,
+    });
+  }
+  const requirer = new StorageRequirer({
+    port: kube,
+    backend,
+    container: options.container ?? 'radarr-app',
+  });
+  return { kube, model, backend, relationId, requirer };
+}
+
+function storedStatefulSet(kube: FakeCluster): StatefulSet {
+  const sts = kube.peek<StatefulSet>({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    namespace: NS,
+    name: 'radarr',
+  });
+  if (!sts) throw new Error('no StatefulSet');
+  return sts;
+}
+
+describe('StorageRequirer.reconcile: before there is anything to mount', () => {
+  it('no relation: Blocked, and not a single Kubernetes request', async () => {
+    const { kube, requirer } = setup({ related: false });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('no-relation');
+    expect(result.status).toEqual({ name: 'blocked', message: 'waiting for storage relation' });
+    expect(kube.requests).toEqual([]);
+  });
+
+  it('relation without provider data: Waiting, no request, instance name published', async () => {
+    const { kube, model, requirer, relationId } = setup({ data: {} });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('waiting-for-provider');
+    expect(result.status).toEqual({
+      name: 'waiting',
+      message: 'waiting for storage to publish the storage claim',
+    });
+    expect(kube.requests).toEqual([]);
+    expect(result.relationDataWritten).toBe(true);
+    expect(model.bag(relationId!, { scope: 'app', name: 'radarr' })).toEqual({
+      'instance-name': 'radarr',
+    });
+  });
+
+  it('schema-invalid provider data: Blocked naming the fields, no request', async () => {
+    const { kube, requirer } = setup({ data: { ...offer, puid: 'root', 'mount-path': 'data' } });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('invalid');
+    expect(result.status.name).toBe('blocked');
+    expect(result.status.message).toMatch(/mount-path/);
+    expect(result.status.message).toMatch(/puid/);
+    expect(result.error?.name).toBe('RelationDataValidationError');
+    expect(kube.requests).toEqual([]);
+  });
+
+  it('a mount path escaping with "..": Blocked by the semantic validator, no request', async () => {
+    const { kube, requirer } = setup({ data: { ...offer, 'mount-path': '/data/../etc' } });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('invalid');
+    expect(result.error?.name).toBe('InvalidStorageDataError');
+    expect(result.status.message).toContain('must not contain ".." segments');
+    expect(kube.requests).toEqual([]);
+  });
+
+  it('a claim in another namespace: Blocked, since a pod can only mount its own namespace', async () => {
+    const { kube, requirer } = setup({ data: { ...offer, namespace: 'other' } });
+    const result = await requirer.reconcile();
+    expect(result.status.message).toContain('a pod can only mount claims of its own namespace');
+    expect(kube.requests).toEqual([]);
+  });
+
+  it('a claim that does not exist: Blocked naming it, one GET and no patch', async () => {
+    const { kube, requirer } = setup({ objects: { objects: [standard, radarrStatefulSet()] } });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('missing-claim');
+    expect(result.status).toEqual({
+      name: 'blocked',
+      message:
+        'PVC shared-media published by storage does not exist in namespace media; check the storage application',
+    });
+    expect(kube.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual(['get PersistentVolumeClaim']);
+  });
+
+  it('a container the StatefulSet does not have: typed error and Blocked, never a silent no-op', async () => {
+    const { kube, requirer } = setup({ container: 'radarr' });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('failed');
+    expect(result.error?.name).toBe('ContainerNotFoundError');
+    expect(result.status.name).toBe('blocked');
+    expect(result.status.message).toContain(
+      'has no container named "radarr" (it has: charm, radarr-app)',
+    );
+    expect(result.status.message).toContain('charmcraft.yaml');
+    expect(kube.writes()).toEqual([]);
+  });
+});
+
+describe('StorageRequirer.reconcile: mounting', () => {
+  it('patches once, reports Maintenance, then verifies and goes Active with zero writes', async () => {
+    const { kube, requirer } = setup();
+    const first = await requirer.reconcile();
+    expect(first.state).toBe('patched');
+    expect(first.changed).toBe(true);
+    expect(first.status).toEqual({
+      name: 'maintenance',
+      message: 'mounting shared storage at /data (rolling out)',
+    });
+    expect(kube.writes().map((r) => `${r.verb} ${r.kind} ${r.patchType}`)).toEqual([
+      'patch StatefulSet strategic',
+    ]);
+    expect(first.changes.map((c) => c.summary)).toContain(
+      'mount volume charmkit-storage-storage at /data in radarr-app',
+    );
+
+    const sts = storedStatefulSet(kube);
+    const app = sts.spec.template.spec.containers.find((c) => c.name === 'radarr-app');
+    expect(app?.volumeMounts).toEqual([{ name: 'charmkit-storage-storage', mountPath: '/data' }]);
+    expect(sts.spec.template.spec.securityContext).toEqual({ runAsUser: 0, fsGroup: 1000 });
+    expect(readMountRecord(sts, 'charmkit-storage-storage')?.claim).toBe('shared-media');
+
+    kube.clearRequests();
+    const second = await requirer.reconcile();
+    expect(second.changed).toBe(false);
+    expect(second.state).toBe('mounted');
+    expect(second.status).toEqual({
+      name: 'active',
+      message: 'shared storage shared-media mounted at /data',
+    });
+    expect(kube.writes()).toEqual([]);
+    expect(kube.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual([
+      'get PersistentVolumeClaim',
+      'get StatefulSet',
+      'list Pod',
+    ]);
+    const pods = kube.objects<Pod>({ apiVersion: 'v1', kind: 'Pod' }, NS);
+    expect(pods[0]?.spec.volumes).toContainEqual({
+      name: 'charmkit-storage-storage',
+      persistentVolumeClaim: { claimName: 'shared-media' },
+    });
+  });
+
+  it('can wait for the rollout in one call when asked (non-Juju controllers)', async () => {
+    const { kube, backend } = setup();
+    const requirer = new StorageRequirer({
+      port: kube,
+      backend,
+      container: 'radarr-app',
+      rolloutWaitMs: 10_000,
+    });
+    const result = await requirer.reconcile();
+    expect(result.changed).toBe(true);
+    expect(result.state).toBe('mounted');
+    expect(result.status.name).toBe('active');
+  });
+
+  it('says in Active that a ReadWriteOnce volume pins consumers to one node', async () => {
+    const { requirer } = setup({
+      data: { ...offer, 'access-mode': 'ReadWriteOnce' },
+      objects: {
+        objects: [standard, radarrStatefulSet(), claim('shared-media', 'Bound', ['ReadWriteOnce'])],
+      },
+    });
+    await requirer.reconcile();
+    const result = await requirer.reconcile();
+    expect(result.status.message).toContain('every pod that mounts it must run on the same node');
+  });
+
+  it('a changed mount path moves the mount in one patch, leaving no second mount', async () => {
+    const { kube, model, relationId, requirer } = setup();
+    await requirer.reconcile();
+    model.seedBag(relationId!, { scope: 'app', name: 'storage' }, { 'mount-path': '/media' });
+    kube.clearRequests();
+    const moved = await requirer.reconcile();
+    expect(moved.changes.map((c) => c.summary)).toContain(
+      'move mount of volume charmkit-storage-storage in radarr-app from /data to /media',
+    );
+    expect(kube.writes()).toHaveLength(1);
+    const app = storedStatefulSet(kube).spec.template.spec.containers.find(
+      (c) => c.name === 'radarr-app',
+    );
+    expect(app?.volumeMounts).toEqual([{ name: 'charmkit-storage-storage', mountPath: '/media' }]);
+  });
+
+  it('retries a 409 by re-reading and recomputing, ending with one successful patch', async () => {
+    const { kube, requirer } = setup();
+    const fault = kube.failNext({ verb: 'patch', kind: 'StatefulSet', status: { code: 409 } });
+    const result = await requirer.reconcile();
+    expect(fault.fired).toBe(1);
+    expect(result.state).toBe('patched');
+    expect(kube.requests.filter((r) => r.verb === 'patch').map((r) => r.status)).toEqual([
+      409, 200,
+    ]);
+    expect(kube.requests.filter((r) => r.verb === 'get' && r.kind === 'StatefulSet')).toHaveLength(
+      2,
+    );
+  });
+
+  it('a 403 on the patch: Blocked naming the permission and the juju trust fix', async () => {
+    const kube = new FakeCluster({
+      objects: [standard, radarrStatefulSet(), claim()],
+      authorize: (r) => r.verb !== 'patch',
+      user: 'system:serviceaccount:media:radarr',
+    });
+    const model = new MemoryModel({ name: NS });
+    const backend = model.backend('radarr/0', { leader: true });
+    backend.addRelation({ endpoint: 'storage', remoteApp: 'storage', remoteAppData: offer });
+    const result = await new StorageRequirer({
+      port: kube,
+      backend,
+      container: 'radarr-app',
+    }).reconcile();
+    expect(result.status.name).toBe('blocked');
+    expect(result.status.message).toContain(
+      'cannot patch statefulsets.apps "radarr" in namespace "media"',
+    );
+    expect(result.status.message).toContain('juju trust radarr --scope=cluster');
+    expect(result.error?.name).toBe('KubernetesError');
+  });
+
+  it('a rollout stuck on an unbound claim: Blocked with the cluster diagnosis', async () => {
+    const pending = claim('shared-media', 'Pending');
+    pending.spec.storageClassName = 'missing-class';
+    const { kube, requirer } = setup({
+      objects: {
+        simulate: { statefulSets: true, bindClaims: true },
+        objects: [standard, radarrStatefulSet(), pending],
+      },
+    });
+    await requirer.reconcile();
+    kube.clearRequests();
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('stuck');
+    expect(result.status.name).toBe('blocked');
+    expect(result.diagnosis?.findings[0]?.kind).toBe('UnboundPVC');
+    expect(result.status.message).toContain('shared-media');
+    expect(kube.writes()).toEqual([]);
+  });
+});
+
+describe('StorageRequirer: relation broken and unmount', () => {
+  it('keeps the mount when the relation goes away, touching nothing', async () => {
+    const { kube, model, relationId, requirer } = setup();
+    await requirer.reconcile();
+    const before = storedStatefulSet(kube);
+    model.unrelate(relationId!);
+    kube.clearRequests();
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('no-relation');
+    expect(kube.requests).toEqual([]);
+    expect(storedStatefulSet(kube).spec.template).toEqual(before.spec.template);
+  });
+
+  it('unmount removes exactly what was added, in one patch, and then is a no-op', async () => {
+    const { kube, requirer } = setup();
+    const original = storedStatefulSet(kube);
+    await requirer.reconcile();
+    kube.clearRequests();
+    const result = await requirer.unmount();
+    expect(result.changed).toBe(true);
+    expect(kube.writes()).toHaveLength(1);
+    const after = storedStatefulSet(kube);
+    expect(after.spec.template.spec).toEqual(original.spec.template.spec);
+    expect(after.metadata.annotations ?? {}).toEqual({});
+    kube.clearRequests();
+    const again = await requirer.unmount();
+    expect(again.changed).toBe(false);
+    expect(kube.writes()).toEqual([]);
+  });
+});
+
+describe('StorageRequirer: composition with another capability', () => {
+  it('contributes to a caller plan so storage and a sidecar go out as ONE patch', async () => {
+    const { kube, requirer } = setup();
+    const observed = await kube.get<StatefulSet>({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      namespace: NS,
+      name: 'radarr',
+    });
+    const plan = StatefulSetPlan.for(observed);
+    const storage = await requirer.reconcile({ plan });
+    // a second, dummy capability (think VPN) adds its sidecar to the same plan
+    plan.ensureContainer('vpn', {
+      name: 'gateway-sidecar',
+      image: 'ghcr.io/angelnu/pod-gateway:v1.10.0',
+    });
+    expect(storage.state).toBe('contributed');
+    expect(storage.changed).toBe(true);
+    expect(kube.writes()).toEqual([]);
+    const applied = await applyPlan(kube, plan.compute());
+    expect(kube.writes()).toHaveLength(1);
+    expect(new Set(applied.changes.map((c) => c.owner))).toEqual(
+      new Set(['storage:storage', 'vpn']),
+    );
+    const names = storedStatefulSet(kube).spec.template.spec.containers.map((c) => c.name);
+    expect(names).toEqual(['charm', 'radarr-app', 'gateway-sidecar']);
+
+    // next round: both satisfied, so the composed reconcile sends nothing and storage verifies
+    kube.clearRequests();
+    const next = StatefulSetPlan.for(storedStatefulSet(kube));
+    const settled = await requirer.reconcile({ plan: next });
+    next.ensureContainer('vpn', {
+      name: 'gateway-sidecar',
+      image: 'ghcr.io/angelnu/pod-gateway:v1.10.0',
+    });
+    expect((await applyPlan(kube, next.compute())).patched).toBe(false);
+    expect(settled.state).toBe('mounted');
+    expect(kube.writes()).toEqual([]);
+  });
+});
