@@ -8,7 +8,8 @@
  *   Service and StatefulSet), label values that are not valid label values;
  * - pod specs (Pod, and the pod templates of StatefulSet, Deployment, DaemonSet, ReplicaSet, Job):
  *   no containers, a container without `name` or `image`, duplicate container names (across
- *   containers and initContainers), duplicate volume names, a volumeMount naming a volume that
+ *   containers and initContainers), duplicate volume names, a volume with no source or with more
+ *   than one (e.g. a source swapped without `$retainKeys`), a volumeMount naming a volume that
  *   does not exist (for StatefulSets, volumeClaimTemplates count as volumes), two mounts on one
  *   mountPath in one container;
  * - StatefulSet: a selector that does not match the template labels; on update, changes to the
@@ -78,9 +79,9 @@ export function validateObject(object: KubeObject, old?: KubeObject): FieldError
   errors.push(...validateLabels(object));
   const podSpecPath = POD_SPEC_PATHS[kindKey(object)];
   if (podSpecPath) {
-    const extraVolumes =
-      kindKey(object) === 'apps/v1/StatefulSet' ? volumeClaimTemplateNames(object) : [];
-    errors.push(...validatePodSpec(dig(object, podSpecPath), podSpecPath.join('.'), extraVolumes));
+    const claimVolumes =
+      kindKey(object) === 'apps/v1/StatefulSet' ? volumeClaimTemplateVolumes(object) : [];
+    errors.push(...validatePodSpec(dig(object, podSpecPath), podSpecPath.join('.'), claimVolumes));
   }
   if (kindKey(object) === 'apps/v1/StatefulSet') errors.push(...validateSelector(object));
   if (old) errors.push(...validateUpdate(object, old));
@@ -120,15 +121,21 @@ function validateLabels(object: KubeObject): FieldError[] {
   return errors;
 }
 
-function volumeClaimTemplateNames(object: KubeObject): string[] {
+/**
+ * The volumes a StatefulSet's pods get from its volumeClaimTemplates. The server validates the
+ * template with these put first (replacing template volumes of the same name), so field paths
+ * in its errors count them: we do the same to report the same `volumes[i]`.
+ */
+function volumeClaimTemplateVolumes(object: KubeObject): Volume[] {
   const templates = dig(object, ['spec', 'volumeClaimTemplates']);
   if (!Array.isArray(templates)) return [];
   return templates
     .map((t) => (isObject(t) && isObject(t.metadata) ? t.metadata.name : undefined))
-    .filter((n): n is string => typeof n === 'string');
+    .filter((n): n is string => typeof n === 'string')
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
 }
 
-function validatePodSpec(spec: unknown, path: string, extraVolumes: string[]): FieldError[] {
+function validatePodSpec(spec: unknown, path: string, claimVolumes: Volume[]): FieldError[] {
   if (!isObject(spec)) return [required(path)];
   const errors: FieldError[] = [];
   const containers = Array.isArray(spec.containers)
@@ -137,15 +144,20 @@ function validatePodSpec(spec: unknown, path: string, extraVolumes: string[]): F
   const initContainers = Array.isArray(spec.initContainers)
     ? (spec.initContainers as unknown as Container[])
     : [];
-  const volumes = Array.isArray(spec.volumes) ? (spec.volumes as unknown as Volume[]) : [];
+  const own = Array.isArray(spec.volumes) ? (spec.volumes as unknown as Volume[]) : [];
+  const claimNames = new Set(claimVolumes.map((v) => v.name));
+  const volumes = [...claimVolumes, ...own.filter((v) => !claimNames.has(v.name))];
 
-  const volumeNames = new Set<string>(extraVolumes);
+  // Only volumes without errors can be mounted, as on the server.
+  const volumeNames = new Set<string>();
   volumes.forEach((volume, i) => {
-    if (!volume.name) errors.push(required(`${path}.volumes[${i}].name`));
-    else if (volumeNames.has(volume.name) && !extraVolumes.includes(volume.name)) {
-      errors.push(duplicate(`${path}.volumes[${i}].name`, volume.name));
-    }
-    if (volume.name) volumeNames.add(volume.name);
+    const at = `${path}.volumes[${i}]`;
+    const volumeErrors: FieldError[] = [];
+    if (!volume.name) volumeErrors.push(required(`${at}.name`));
+    else if (volumeNames.has(volume.name)) volumeErrors.push(duplicate(`${at}.name`, volume.name));
+    volumeErrors.push(...validateVolumeSource(volume, at));
+    if (volumeErrors.length === 0) volumeNames.add(volume.name);
+    errors.push(...volumeErrors);
   });
 
   if (containers.length === 0) errors.push(required(`${path}.containers`));
@@ -171,9 +183,58 @@ function validatePodSpec(spec: unknown, path: string, extraVolumes: string[]): F
       });
     });
   };
-  checkContainers(initContainers, 'initContainers');
+  // The server checks containers before initContainers (a clash is reported on the init one).
   checkContainers(containers, 'containers');
+  checkContainers(initContainers, 'initContainers');
   return errors;
+}
+
+/** Volume sources in the order kube-apiserver counts them (it reports the second one found). */
+const VOLUME_SOURCES = [
+  'emptyDir',
+  'hostPath',
+  'gitRepo',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'flocker',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephfs',
+  'quobyte',
+  'downwardAPI',
+  'fc',
+  'flexVolume',
+  'configMap',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'storageos',
+  'projected',
+  'scaleIO',
+  'csi',
+  'ephemeral',
+  'image',
+];
+
+/**
+ * Exactly one source per volume. Switching a volume's source with a strategic merge patch but
+ * without `$retainKeys` leaves both sources in place, which the server rejects: worth catching.
+ */
+function validateVolumeSource(volume: Volume, path: string): FieldError[] {
+  const present = VOLUME_SOURCES.filter(
+    (source) => volume[source] !== undefined && volume[source] !== null,
+  );
+  if (present.length === 0) return [required(path, 'must specify a volume type')];
+  return present
+    .slice(1)
+    .map((source) => forbidden(`${path}.${source}`, 'may not specify more than 1 volume type'));
 }
 
 function validateSelector(object: KubeObject): FieldError[] {

@@ -229,7 +229,7 @@ function mapDirective(patch: JsonObject): JsonObject {
   }
   if (directive === 'delete') return {};
   throw new StrategicMergePatchError(
-    `unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`,
+    `unknown patch type: ${goString(directive)} in map: ${goString(patch)}`,
     500,
   );
 }
@@ -288,7 +288,7 @@ function applyListDirectives(
       throw new StrategicMergePatchError('merging lists cannot yet be specified in the patch', 500);
     } else {
       throw new StrategicMergePatchError(
-        `unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(element)}`,
+        `unknown patch type: ${goString(directive)} in map: ${goString(element)}`,
         500,
       );
     }
@@ -323,7 +323,7 @@ function validateSetElementOrder(
   }
   if (p < items.length) {
     throw new StrategicMergePatchError(
-      `the order in patch list ${JSON.stringify(patchList)} doesn't match ${SET_ELEMENT_ORDER} list ${JSON.stringify(order)}`,
+      `The order in patch list:\n${goString(patchList)}\n doesn't match ${SET_ELEMENT_ORDER} list:\n${goString(order)}\n`,
       500,
     );
   }
@@ -445,12 +445,13 @@ function position(
 }
 
 function indexByKey(list: JsonValue[], mergeKey: string, value: JsonValue): number {
-  return list.findIndex((item) => {
-    if (!isObject(item)) {
-      throw new StrategicMergePatchError(`list item ${JSON.stringify(item)} is not a map`, 500);
-    }
-    return Object.hasOwn(item, mergeKey) && item[mergeKey] === value;
-  });
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (!isObject(item))
+      throw new StrategicMergePatchError(`value for key ${i} is not a map.`, 500);
+    if (Object.hasOwn(item, mergeKey) && item[mergeKey] === value) return i;
+  }
+  return -1;
 }
 
 /** What the items of the given lists are; mixing maps and scalars, or nesting lists, is refused. */
@@ -466,14 +467,14 @@ function elementKind(...lists: JsonValue[][]): ElementKind {
         seen = kind;
       } else if (seen !== kind) {
         throw new StrategicMergePatchError(
-          `list element types are not identical: ${JSON.stringify(lists)}`,
+          `list element types are not identical: ${goString(lists)}`,
           500,
         );
       }
     }
   }
   if (seen === undefined) {
-    throw new StrategicMergePatchError('no elements in any of the given lists', 500);
+    throw new StrategicMergePatchError('no elements in any of the given slices', 500);
   }
   return seen === 'object' ? 'map' : 'scalar';
 }
@@ -503,7 +504,10 @@ function listOrUndefined(map: JsonObject, field: string): JsonValue[] | undefine
   if (!Object.hasOwn(map, field)) return undefined;
   const value = map[field];
   if (!Array.isArray(value)) {
-    throw new StrategicMergePatchError(`${field} is not a list: ${JSON.stringify(value)}`, 500);
+    throw new StrategicMergePatchError(
+      `expected a []interface {}, but received a ${goKind(value as JsonValue)}`,
+      500,
+    );
   }
   return value;
 }
@@ -555,9 +559,30 @@ function uniqueScalars(values: JsonValue[]): JsonValue[] {
 
 function noMergeKey(item: JsonValue | undefined, mergeKey: string): StrategicMergePatchError {
   return new StrategicMergePatchError(
-    `map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`,
+    `map: ${goString(item ?? null)} does not contain declared merge key: ${mergeKey}`,
     500,
   );
+}
+
+/**
+ * A value as Go's `%v` prints it (`map[a:1 b:[x y]]`), so the fake's 500 messages read like the
+ * server's: apimachinery formats the offending patch fragment that way.
+ */
+export function goString(value: JsonValue | undefined): string {
+  if (value === null || value === undefined) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goString).join(' ')}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `map[${keys.map((k) => `${k}:${goString(value[k])}`).join(' ')}]`;
+  }
+  return String(value);
+}
+
+function goKind(value: JsonValue): string {
+  if (isObject(value)) return 'map[string]interface {}';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
+  if (typeof value === 'boolean') return 'bool';
+  return value === null ? '<nil>' : 'string';
 }
 
 /** True for a JSON object (not an array, not null). */
