@@ -6,3 +6,4 @@
  */
 export * from './kube/index.js';
 export * from './relations/index.js';
+export * from './storage/index.js';
