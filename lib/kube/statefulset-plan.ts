@@ -287,6 +287,7 @@ export class StatefulSetPlan {
         if (!volumes.some((v) => v.name === name)) return undefined;
         w.removedVolumes.set(name, owner);
         w.template.spec.volumes = volumes.filter((v) => v.name !== name);
+        dropIfEmpty(w.template.spec, 'volumes');
         p.element(p.podSpec(), 'volumes', 'name', name).$patch = 'delete';
         return `remove volume ${name}`;
       },
@@ -375,6 +376,7 @@ export class StatefulSetPlan {
         const old = mounts.find((m) => m.mountPath === mountPath);
         if (!target || !old) return undefined;
         target.volumeMounts = mounts.filter((m) => m !== old);
+        dropIfEmpty(target, 'volumeMounts');
         p.element(p.container(kind, container), 'volumeMounts', 'mountPath', mountPath).$patch =
           'delete';
         return `unmount ${old.name} from ${mountPath} in ${container}`;
@@ -401,6 +403,7 @@ export class StatefulSetPlan {
               removed.push(`${m.mountPath} in ${c.name}`);
             }
             c.volumeMounts = (c.volumeMounts ?? []).filter((m) => m.name !== volume);
+            dropIfEmpty(c, 'volumeMounts');
           }
         }
         return removed.length > 0
@@ -499,6 +502,7 @@ export class StatefulSetPlan {
         const target = findContainer(w, kind, container);
         if (!target || !(target.env ?? []).some((e) => e.name === name)) return undefined;
         target.env = (target.env ?? []).filter((e) => e.name !== name);
+        dropIfEmpty(target, 'env');
         p.element(p.container(kind, container), 'env', 'name', name).$patch = 'delete';
         return `remove env ${name} from ${container}`;
       },
@@ -731,6 +735,7 @@ export class StatefulSetPlan {
         const list = w.template.spec[kind] ?? [];
         if (!list.some((c) => c.name === name)) return undefined;
         w.template.spec[kind] = list.filter((c) => c.name !== name);
+        if (kind === 'initContainers') dropIfEmpty(w.template.spec, kind);
         p.container(kind, name).$patch = 'delete';
         return `remove ${kind === 'initContainers' ? 'init container' : 'container'} ${name}`;
       },
@@ -959,6 +964,13 @@ function pinList(
   const adds = list.some((e) => isRecord(e) && e.$patch !== 'delete' && !had.has(e[key]));
   if (!adds) return;
   parent[directive] = (predicted ?? []).map((e) => ({ [key]: (e as JsonRecord)[key] }));
+}
+
+/** The server drops empty lists when it stores an object; the prediction does the same. */
+function dropIfEmpty(parent: object, field: string): void {
+  const record = parent as JsonRecord;
+  if (Array.isArray(record[field]) && (record[field] as unknown[]).length === 0)
+    delete record[field];
 }
 
 function kindOf(options: ContainerSelector): ContainerKind {
