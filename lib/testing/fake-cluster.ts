@@ -81,6 +81,7 @@ import {
   badRequestStatus,
   conflictStatus,
   forbiddenStatus,
+  internalErrorStatus,
   invalidStatus,
   kubeError,
   notFoundStatus,
@@ -291,11 +292,14 @@ export class FakeCluster implements KubePort {
         const old = this.requireObject(key);
         const pre = options.preconditions;
         const subject = this.subject(ref);
+        // rest.BeforeDelete names the object by kind here, not by resource.
+        const byKind: StatusSubject = { ...subject, resource: ref.kind };
         if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
           throw new StatusFailure(
             conflictStatus(
-              subject,
-              `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+              byKind,
+              `the UID in the precondition (${pre.uid}) does not match the UID in record ` +
+                `(${old.metadata.uid ?? ''}). The object might have been deleted and then recreated`,
             ),
           );
         }
@@ -305,9 +309,9 @@ export class FakeCluster implements KubePort {
         ) {
           throw new StatusFailure(
             conflictStatus(
-              subject,
-              `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ` +
-                `ResourceVersion in object meta: ${old.metadata.resourceVersion ?? ''}`,
+              byKind,
+              `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ` +
+                `ResourceVersion in record (${old.metadata.resourceVersion ?? ''}). The object might have been modified`,
             ),
           );
         }
@@ -390,8 +394,9 @@ export class FakeCluster implements KubePort {
   }
 
   /**
-   * Puts objects in place as they are (status, uid and generation included; missing server fields
-   * are filled), without requests, validation or simulation: the state a test starts from.
+   * Puts objects in place as they are (status, uid, generation and — when it is newer than every
+   * version so far — resourceVersion included; missing server fields are filled), without requests
+   * or validation: the state a test starts from. Simulated controllers (if on) then catch up.
    */
   seed(...objects: KubeObject[]): void {
     for (const object of objects) {
@@ -402,8 +407,9 @@ export class FakeCluster implements KubePort {
       copy.metadata.creationTimestamp ??= this.store.now();
       const behavior = this.behavior(copy);
       if (behavior.generation !== 'none') copy.metadata.generation ??= 1;
-      this.store.put(this.normalize(copy));
+      this.store.seed(this.normalize(copy));
     }
+    if (this.simulation?.immediate) this.simulation.run();
   }
 
   /** The stored object, or undefined; not a request (nothing is logged). */
@@ -557,7 +563,7 @@ export class FakeCluster implements KubePort {
     const meta = object.metadata;
     if (meta.resourceVersion) {
       throw new StatusFailure(
-        badRequestStatus('resourceVersion should not be set on objects to be created'),
+        internalErrorStatus('resourceVersion should not be set on objects to be created'),
       );
     }
     const info = resourceInfo(object);
@@ -603,14 +609,12 @@ export class FakeCluster implements KubePort {
     if (subresource !== undefined && subresource !== 'status') {
       throw new StatusFailure(subresourceNotFound());
     }
+    let source = candidate;
     if (subresource === 'status') {
       if (!behavior.statusSubresource) throw new StatusFailure(subresourceNotFound());
-      const next = structuredClone(old);
-      if (candidate.status !== undefined) next.status = structuredClone(candidate.status);
-      else delete next.status;
-      return this.normalize(next);
+      source = statusWrite(behavior, old, candidate);
     }
-    const next = structuredClone(candidate);
+    const next = structuredClone(source);
     next.metadata ??= {};
     const meta = next.metadata;
     const oldMeta = old.metadata;
@@ -621,7 +625,7 @@ export class FakeCluster implements KubePort {
     meta.resourceVersion = oldMeta.resourceVersion;
     copyOrDelete(meta, oldMeta, 'deletionTimestamp');
     copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
-    if (behavior.statusSubresource) copyOrDelete(next, old, 'status');
+    if (behavior.statusSubresource && subresource !== 'status') copyOrDelete(next, old, 'status');
     const generation = nextGeneration(behavior, old, next);
     if (generation === undefined) delete meta.generation;
     else meta.generation = generation;
@@ -811,10 +815,15 @@ function checkIdentity(ref: ObjectRef, object: KubeObject): void {
 function checkPreconditions(subject: StatusSubject, old: KubeObject, next: KubeObject): void {
   const uid = next.metadata?.uid;
   if (uid !== undefined && uid !== old.metadata.uid) {
+    // The storage layer reports this one, wrapped in its own error text.
+    const namespace = old.metadata.namespace;
+    const key = `/registry/${subject.resource}/${namespace ? `${namespace}/` : ''}${subject.name ?? ''}`;
     throw new StatusFailure(
       conflictStatus(
         subject,
-        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+        `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, ` +
+          `AdditionalErrorMsg: Precondition failed: UID in precondition: ${uid}, ` +
+          `UID in object meta: ${old.metadata.uid ?? ''}`,
       ),
     );
   }
@@ -853,6 +862,26 @@ function nextGeneration(
 function content(object: KubeObject): Record<string, unknown> {
   const { metadata: _metadata, status: _status, ...rest } = object;
   return rest;
+}
+
+/** The object a `/status` write stores, before server-managed fields (see `StatusWriteKeeps`). */
+function statusWrite(behavior: KindBehavior, old: KubeObject, candidate: KubeObject): KubeObject {
+  const keeps = behavior.statusWriteKeeps ?? 'spec';
+  if (keeps === 'all') {
+    const next = structuredClone(old);
+    copyOrDelete(next, candidate, 'status');
+    return next;
+  }
+  const next = structuredClone(candidate);
+  next.metadata ??= {};
+  copyOrDelete(next, old, 'spec');
+  if (keeps === 'spec+labels') copyOrDelete(next.metadata, old.metadata, 'labels');
+  if (keeps === 'spec+metadata') {
+    for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+      copyOrDelete(next.metadata, old.metadata, field);
+    }
+  }
+  return next;
 }
 
 function copyOrDelete<T extends object>(target: T, source: T, key: keyof T): void {

@@ -20,11 +20,20 @@ export type GenerationPolicy =
   /** Anything but metadata and status (custom resources). */
   | 'content';
 
+/**
+ * What a write through `/status` keeps from the stored object (the rest comes from the request).
+ * The registry strategies differ: most only reset `spec`, Deployment also `labels`, Pod all of
+ * labels/annotations/finalizers/ownerReferences, and custom resources everything but `status`.
+ */
+export type StatusWriteKeeps = 'spec' | 'spec+labels' | 'spec+metadata' | 'all';
+
 /** How one kind behaves in storage. */
 export interface KindBehavior {
   generation: GenerationPolicy;
   /** Status is written only through `/status`; ordinary writes keep the stored status. */
   statusSubresource: boolean;
+  /** For kinds with a status subresource: what a status write cannot change. Default `spec`. */
+  statusWriteKeeps?: StatusWriteKeeps;
   /** The status a create stores (creates cannot set status on these kinds). */
   initialStatus?: () => { [key: string]: JsonValue };
 }
@@ -35,6 +44,7 @@ const BUILT_IN: Readonly<Record<string, KindBehavior>> = {
   'v1/Pod': {
     generation: 'spec',
     statusSubresource: true,
+    statusWriteKeeps: 'spec+metadata',
     initialStatus: () => ({ phase: 'Pending' }),
   },
   'v1/PersistentVolumeClaim': {
@@ -67,6 +77,7 @@ const BUILT_IN: Readonly<Record<string, KindBehavior>> = {
   'apps/v1/Deployment': {
     generation: 'spec+annotations',
     statusSubresource: true,
+    statusWriteKeeps: 'spec+labels',
     initialStatus: () => ({}),
   },
   'apps/v1/DaemonSet': SPEC_WITH_STATUS,
@@ -102,7 +113,11 @@ const PLAIN_KINDS = new Set([
  * Custom resources: the API server always tracks generation for them, and most CRDs enable the
  * status subresource; `FakeClusterOptions.kinds` overrides either for a CRD that differs.
  */
-const CUSTOM: KindBehavior = { generation: 'content', statusSubresource: true };
+const CUSTOM: KindBehavior = {
+  generation: 'content',
+  statusSubresource: true,
+  statusWriteKeeps: 'all',
+};
 
 /** The storage behaviour of `apiVersion/kind`, with per-test overrides applied. */
 export function kindBehavior(

@@ -66,12 +66,9 @@ export function parseLabelSelector(selector: string | undefined): LabelRequireme
       throw new SelectorError(`unable to parse requirement: empty term in "${selector}"`);
     const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(term);
     if (set) {
-      const values = (set[3] ?? '').split(',').map((v) => v.trim());
-      if (values.length === 1 && values[0] === '') {
-        throw new SelectorError(
-          `unable to parse requirement: values set can't be empty in "${term}"`,
-        );
-      }
+      // `in ()` is accepted by the server and matches nothing (`notin ()` everything).
+      const inner = (set[3] ?? '').trim();
+      const values = inner === '' ? [] : inner.split(',').map((v) => v.trim());
       return {
         key: checkKey(set[1] ?? '', term),
         operator: set[2] as 'in' | 'notin',
@@ -125,7 +122,10 @@ export interface FieldRequirement {
 /** Fields every kind supports. */
 const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'];
 
-/** Extra fields the server indexes per kind (`apiVersion/kind`). */
+/**
+ * Kinds with their own field-label conversion in kube-apiserver v1.37, and the fields each adds.
+ * Other kinds support only the common fields.
+ */
 const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'v1/Pod': [
     'spec.nodeName',
@@ -135,6 +135,7 @@ const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'spec.hostNetwork',
     'status.phase',
     'status.podIP',
+    'status.podIPs',
     'status.nominatedNodeName',
   ],
   'v1/Event': [
@@ -151,10 +152,9 @@ const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'type',
   ],
   'v1/Secret': ['type'],
+  'v1/Service': ['spec.clusterIP', 'spec.type'],
   'v1/Namespace': ['status.phase'],
   'v1/Node': ['spec.unschedulable'],
-  'v1/PersistentVolumeClaim': [],
-  'apps/v1/ReplicaSet': ['status.replicas'],
   'batch/v1/Job': ['status.successful'],
 };
 
@@ -171,7 +171,17 @@ export function parseFieldSelector(
     if (!match)
       throw new SelectorError(`invalid selector: '${selector}'; can't understand '${term}'`);
     const field = match[1] ?? '';
-    if (!supported.includes(field)) throw new SelectorError(`field label not supported: ${field}`);
+    if (!supported.includes(field)) {
+      // Kinds with their own field labels word it one way, the rest another (as the server does).
+      const key = `${apiVersion}/${kind}`;
+      throw new SelectorError(
+        key === 'batch/v1/Job'
+          ? `field label "${field}" not supported for Job`
+          : KIND_FIELDS[key] !== undefined
+            ? `field label not supported: ${field}`
+            : `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+      );
+    }
     return { field, equal: match[2] !== '!=', value: unescape(match[3] ?? '') };
   });
 }

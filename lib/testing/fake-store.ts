@@ -114,6 +114,17 @@ export class ObjectStore {
     return structuredClone(stored);
   }
 
+  /**
+   * Stores a seeded object, keeping its resourceVersion when that is a number above every version
+   * handed out so far (the counter jumps to it), so state copied from a real cluster keeps its
+   * versions; otherwise like `put`.
+   */
+  seed(object: KubeObject): KubeObject {
+    const given = Number(object.metadata.resourceVersion);
+    if (Number.isSafeInteger(given) && given > this.revision) this.revision = given - 1;
+    return this.put(object);
+  }
+
   /** Removes an object; returns its last state (with the deletion's resourceVersion). */
   remove(key: StoreKey): KubeObject | undefined {
     const id = keyOf(key);

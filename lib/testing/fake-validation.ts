@@ -111,7 +111,9 @@ function validateLabels(object: KubeObject): FieldError[] {
           'metadata.labels',
           value,
           "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " +
-            "or '.', and must start and end with an alphanumeric character",
+            "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or " +
+            "'my_value',  or '12345', regex used for validation is " +
+            "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
         ),
       );
     } else if (key === '') {

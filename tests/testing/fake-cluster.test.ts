@@ -67,7 +67,8 @@ describe('FakeCluster: create and get', () => {
     const cm = configMap({});
     cm.metadata.resourceVersion = '12';
     const error = await failure(fake.create(cm));
-    expect(error.code).toBe(400);
+    expect(error.code).toBe(500);
+    expect(error.serverMessage).toBe('resourceVersion should not be set on objects to be created');
   });
 
   it('names objects from generateName deterministically', async () => {
@@ -519,6 +520,39 @@ describe('FakeCluster: status subresource', () => {
     });
   });
 
+  it('lets a StatefulSet status write change labels, but not a Deployment or Pod one', async () => {
+    const deployment: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'media' },
+      spec: {
+        selector: { matchLabels: { app: 'd' } },
+        template: {
+          metadata: { labels: { app: 'd' } },
+          spec: { containers: [{ name: 'c', image: 'i' }] },
+        },
+      },
+    };
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'media' },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+    };
+    const fake = new FakeCluster({ objects: [statefulSet(), deployment, pod] });
+    const body = {
+      metadata: { labels: { x: 'y' }, annotations: { a: 'b' } },
+      status: { phase: 'X' },
+    };
+    const labels = async (ref: typeof STS_REF) =>
+      (await fake.patch(ref, { type: 'merge', body }, { subresource: 'status' })).metadata;
+    expect(await labels(STS_REF)).toMatchObject({ labels: { x: 'y' }, annotations: { a: 'b' } });
+    const d = await labels({ ...STS_REF, kind: 'Deployment', name: 'd' });
+    expect([d.labels, d.annotations]).toEqual([undefined, { a: 'b' }]);
+    const p = await labels({ apiVersion: 'v1', kind: 'Pod', namespace: 'media', name: 'p' });
+    expect([p.labels, p.annotations]).toEqual([undefined, undefined]);
+  });
+
   it('answers 404 for the status subresource of a kind without one', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({}));
@@ -547,7 +581,7 @@ describe('FakeCluster: delete', () => {
     const error = await failure(fake.delete(ref, { preconditions: { uid: 'other' } }));
     expect(isConflict(error)).toBe(true);
     expect(error.serverMessage).toBe(
-      `Operation cannot be fulfilled on configmaps "settings": Precondition failed: UID in precondition: other, UID in object meta: ${created.metadata.uid}`,
+      `Operation cannot be fulfilled on ConfigMap "settings": the UID in the precondition (other) does not match the UID in record (${created.metadata.uid}). The object might have been deleted and then recreated`,
     );
     await fake.delete(ref, { preconditions: { uid: created.metadata.uid as string } });
     expect(fake.peek(ref)).toBeUndefined();
@@ -663,6 +697,16 @@ describe('FakeCluster: request log', () => {
     expect(fake.requests).toEqual([]);
     fake.reset();
     expect(fake.objects()).toEqual([]);
+  });
+
+  it('keeps a seeded resourceVersion and continues counting from it', async () => {
+    const cm = configMap({});
+    cm.metadata.resourceVersion = '4711';
+    const fake = new FakeCluster({ objects: [cm] });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
+    expect(fake.peek(ref)?.metadata.resourceVersion).toBe('4711');
+    const patched = await fake.patch(ref, { type: 'merge', body: { data: { a: '1' } } });
+    expect(patched.metadata.resourceVersion).toBe('4712');
   });
 
   it('keeps a seeded status and uid', () => {

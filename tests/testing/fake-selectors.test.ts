@@ -49,7 +49,12 @@ describe('label selectors', () => {
     expect(matchesLabels(parseLabelSelector('app'), undefined)).toBe(false);
   });
 
-  it.each(['app=web,', 'app in ()', 'a b c', 'app=we b', '=x'])('refuses %j', (selector) => {
+  it('accepts an empty set, which `in` never matches and `notin` always does', () => {
+    expect(matchesLabels(parseLabelSelector('app in ()'), labels)).toBe(false);
+    expect(matchesLabels(parseLabelSelector('app notin ()'), labels)).toBe(true);
+  });
+
+  it.each(['app=web,', 'a b c', 'app=we b', '=x', 'a=b=c'])('refuses %j', (selector) => {
     expect(() => parseLabelSelector(selector)).toThrow(SelectorError);
   });
 });
@@ -65,9 +70,12 @@ describe('field selectors', () => {
     ]);
   });
 
-  it('refuses a field the kind does not index, as the server does', () => {
+  it('refuses a field the kind does not index, in the server’s words for that kind', () => {
+    expect(() => parseFieldSelector('spec.foo=x', 'v1', 'Pod')).toThrow(
+      'field label not supported: spec.foo',
+    );
     expect(() => parseFieldSelector('status.phase=Running', 'v1', 'ConfigMap')).toThrow(
-      'field label not supported: status.phase',
+      '"status.phase" is not a known field selector: only "metadata.name", "metadata.namespace"',
     );
   });
 });
@@ -117,7 +125,7 @@ describe('FakeCluster.list', () => {
   it('answers a bad selector with 400 and logs it', async () => {
     let caught: unknown;
     try {
-      await fake.list(POD, { labelSelector: 'app in ()' });
+      await fake.list(POD, { labelSelector: 'app=web=x' });
     } catch (error) {
       caught = error;
     }
