@@ -2,19 +2,24 @@
  * `FakeCluster`: an in-memory `KubePort` for unit-testing controllers without an API server.
  *
  * It answers every port call the way kube-apiserver v1.37 does for the things controllers depend
- * on, and the differential tests (tests/testing/strategic-merge.diff.int.test.ts) check the
- * patch semantics against a real server:
+ * on. Two differential test files run the same operations against a real v1.37.2 server and
+ * compare: tests/testing/strategic-merge.diff.int.test.ts (75 strategic merge patches) and
+ * tests/testing/fake-cluster.diff.int.test.ts (error texts, generation, no-op writes, status
+ * subresource, finalizers, selectors, watch). Modelled:
  *
  * - server-managed fields: `uid` (deterministic), `resourceVersion` (one monotonic counter, as a
  *   string), `creationTimestamp`, and `generation` per kind (StatefulSet/Job/Pod... bump on `spec`
  *   changes only, Deployment also on annotation changes, ConfigMap/Secret/Service... have none);
  *   a write that changes nothing stores nothing and keeps the resourceVersion;
- * - the status subresource: ordinary writes keep the stored `status` of kinds that have one, and
- *   `{ subresource: 'status' }` writes change nothing but `status`;
- * - the real server's failures as `KubernetesError`: 404 NotFound, 409 AlreadyExists, 409 Conflict
- *   (stale resourceVersion, failed delete preconditions), 422 Invalid (see fake-validation.ts for
- *   exactly what is validated), 400/415/500 for malformed patches, 403 from an optional
- *   `authorize` hook, worded like the server so messages and `KubernetesError.rbac` match;
+ * - the status subresource: ordinary writes keep the stored `status` of kinds that have one;
+ *   `{ subresource: 'status' }` writes cannot change `spec` (nor Deployment labels, nor Pod
+ *   labels/annotations/finalizers/ownerReferences, nor anything but status of a custom resource)
+ *   — per kind, as the registry strategies do;
+ * - the real server's failures as `KubernetesError`, with its codes, reasons and message texts:
+ *   404 NotFound, 409 AlreadyExists, 409 Conflict (stale resourceVersion, failed delete
+ *   preconditions), 422 Invalid (see fake-validation.ts for exactly what is validated), 400/415/500
+ *   for malformed patches, 403 from an optional `authorize` hook, worded like the RBAC authorizer
+ *   so `KubernetesError.rbac` names the missing rule;
  * - patches of every type (fake-patch.ts), strategic merge driven by metadata generated from the
  *   real OpenAPI document (generated/patch-metadata.ts);
  * - the decode round trip: `null`s, empty lists and empty maps disappear from stored objects;
@@ -24,26 +29,38 @@
  * - watch: ADDED/MODIFIED/DELETED, selector-aware (an object that stops matching is DELETED for
  *   that watch), replay from a `resourceVersion`, delivered asynchronously in order;
  * - deletion: preconditions, finalizers (deletionTimestamp set, object removed when the last
- *   finalizer goes), ownerReference cascade (Background/Foreground: dependents removed at once;
- *   Orphan: their ownerReferences dropped), namespace deletion removes its contents;
+ *   finalizer goes, no new finalizers meanwhile), ownerReference cascade (Background/Foreground:
+ *   dependents removed at once; Orphan: their ownerReferences dropped), namespace deletion removes
+ *   its contents;
  * - a request log in the adapter's own `RequestRecord` shape (the same builders produce it), fault
  *   injection (`failNext`, `latency`), and optional StatefulSet/Pod/PVC simulation
  *   (fake-statefulsets.ts).
  *
  * What FakeCluster does NOT model (keep this list in docs/testing.md):
  * - admission: no webhooks, no PodSecurity, no ResourceQuota/LimitRange, no defaulting of spec
- *   fields (no `imagePullPolicy`, `terminationMessagePath`, `protocol: TCP`, `dnsPolicy`...);
- *   only the initial `status` of a few kinds (Pod/PVC/PV Pending, Namespace Active...) is set;
- * - validation beyond the list in fake-validation.ts; field types are not checked and unknown
- *   fields are kept (the server drops them);
+ *   fields (no `imagePullPolicy`, `terminationMessagePath`, `protocol: TCP`, `dnsPolicy`,
+ *   pod `securityContext: {}`...); only the initial `status` of a few kinds (Pod/PVC/PV Pending,
+ *   Namespace Active, StatefulSet replicas 0...) is set. A patch directive that acts on a field
+ *   the server would have defaulted (e.g. `securityContext: {$patch: delete}`) therefore finds
+ *   nothing to act on in the fake unless the test object sets that field;
+ * - validation beyond the list in fake-validation.ts; field types are not checked, unknown fields
+ *   are kept and empty strings in optional fields stay (the server drops both);
+ * - message texts where the server prints Go values: 422s about complex values (immutable
+ *   volumeClaimTemplates...) and label-selector parse errors say the same thing in other words
+ *   (codes, reasons and field paths match);
  * - managedFields: never written; server-side apply is approximated as a strategic merge of the
  *   applied configuration (no field ownership, no conflicts, no removal of fields a manager
  *   stops applying; `force` has no effect);
  * - RBAC, except through the `authorize` hook; authentication; API discovery;
+ * - retries: the real adapter retries transient failures and wraps the last one in
+ *   `RetryExhaustedError`; the fake answers once and throws `KubernetesError` itself. Test errors
+ *   with the predicates (`isNotFound`, `isConflict`...) or `asKubernetesError`, which look through
+ *   the wrapper, not with `instanceof`;
  * - the garbage collector's timing: cascades happen at once, `Foreground` is treated like
  *   `Background`, graceful pod termination is instant, and finalizers are only honoured, never run;
  * - controllers, except the opt-in StatefulSet/Pod/PVC simulation; no Deployment, Job or
- *   ReplicaSet controllers, no scheduler beyond the PVC checks, no kubelet, no ControllerRevisions;
+ *   ReplicaSet controllers (so no `deployment.kubernetes.io/revision` annotation), no scheduler
+ *   beyond the PVC checks, no kubelet, no ControllerRevisions, no Events but the simulation's;
  * - watch bookmarks, `410 Gone` for compacted history (the fake keeps all history), list
  *   pagination consistency (`continue` returns later items of the current state), `limit` on
  *   watches, `resourceVersionMatch`;
