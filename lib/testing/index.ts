@@ -8,7 +8,7 @@
 // what it models and what it does not).
 export { FakeCluster, type FakeClusterOptions } from './fake-cluster.js';
 export type { FaultHandle, FaultSpec, InjectedStatus, RequestMatcher } from './fake-faults.js';
-export type { GenerationPolicy, KindBehavior } from './fake-kinds.js';
+export type { GenerationPolicy, KindBehavior, StatusWriteKeeps } from './fake-kinds.js';
 export { revisionName, type SimulationOptions } from './fake-statefulsets.js';
 
 // Strategic merge patch, as the API server applies it, driven by generated patch metadata.
