@@ -234,7 +234,8 @@ async function main() {
     `/** Strategic-merge metadata of the kinds charmkit uses, as served by ${version}. */\n` +
     `export const PATCH_METADATA: PatchMetadataTable = ${body};\n`;
   const prettier = await import('prettier');
-  const config = (await prettier.resolveConfig(args.out)) ?? {};
+  // The repository's style, wherever the file is written.
+  const config = (await prettier.resolveConfig(path.join(root, 'lib', 'testing', 'x.ts'))) ?? {};
   const formatted = await prettier.format(source, { ...config, parser: 'typescript' });
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, formatted);
