@@ -1,0 +1,63 @@
+/**
+ * The Juju entry point: `dispatch` runs `node dist/dispatch.js` once per hook.
+ *
+ * It builds the Juju backend from the hook environment, finds its own StatefulSet and credentials
+ * (`JUJU_UNIT_NAME`/`JUJU_MODEL_NAME`, the pod's service account — grant it with `juju trust`),
+ * routes relation hooks to the storage endpoint, and reconciles on every hook. Infrastructure
+ * failures (a hook tool failing, the API server unreachable) exit non-zero so Juju retries the
+ * hook; problems retrying cannot fix (invalid relation data, missing RBAC) are a Blocked status
+ * and a zero exit.
+ */
+import { pathToFileURL } from 'node:url';
+import { createKubePort } from '../../../lib/kube/client.js';
+import type { KubePort } from '../../../lib/kube/port.js';
+import { resolveCredentials, resolveSelfIdentity } from '../../../lib/kube/self.js';
+import { Dispatcher } from '../../../lib/relations/dispatcher.js';
+import type { HookEnv } from '../../../lib/relations/hook-context.js';
+import { JujuBackend } from '../../../lib/relations/juju-backend.js';
+import { RadarrCharm, type RadarrReconcile } from './charm.js';
+
+/** What `dispatch` can be given instead of what it would find (tests inject both). */
+export interface DispatchOptions {
+  /** The hook environment (default `process.env`). */
+  readonly env?: HookEnv;
+  /** The Kubernetes port (default: the pod's own credentials, see `resolveSelf`). */
+  readonly kube?: KubePort;
+}
+
+/** Handles the current hook; resolves to the process exit code and what the reconcile did. */
+export async function dispatch(
+  options: DispatchOptions = {},
+): Promise<{ exitCode: number; result: RadarrReconcile | undefined }> {
+  const env = options.env ?? process.env;
+  const backend = new JujuBackend({ env });
+  const self = resolveSelfIdentity({ env });
+  const kube =
+    options.kube ?? createKubePort({ kubeConfig: resolveCredentials({ env }).kubeConfig });
+  const charm = new RadarrCharm({
+    backend,
+    kube,
+    statefulSet: { name: self.name, namespace: self.namespace },
+  });
+  let result: RadarrReconcile | undefined;
+  const dispatcher = new Dispatcher(backend).register(charm.storage.endpoint);
+  dispatcher.on('hook', async () => {
+    result = await charm.reconcile();
+  });
+  await dispatcher.dispatch();
+  return { exitCode: result?.status.name === 'error' ? 1 : 0, result };
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  dispatch().then(
+    ({ exitCode }) => {
+      process.exitCode = exitCode;
+    },
+    (failure: unknown) => {
+      console.error(failure instanceof Error ? (failure.stack ?? failure.message) : failure);
+      process.exitCode = 1;
+    },
+  );
+}
