@@ -33,8 +33,10 @@ import { parseQuotaError } from '../../lib/storage/quota.js';
 import type { CsiDriver } from '../../lib/storage/storage-class.js';
 import {
   adminKubeConfig,
+  grantRole,
   kubeconfigPath,
   rawRequest,
+  serviceAccountKubeConfig,
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
@@ -260,6 +262,44 @@ describe('StorageProvider on a real API server: claims that bind', () => {
       { namespace: ns.name },
     );
     expect(listed.items).toHaveLength(1);
+  });
+});
+
+describe('StorageProvider under the documented namespaced Role only', () => {
+  it('creates and publishes the claim; cluster-scoped reads it may not make become notes', async () => {
+    await grantRole(ns.name, 'charmarr-storage', 'storage-provider', [
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get', 'create'] },
+      {
+        apiGroups: ['apps'],
+        resources: ['statefulsets'],
+        resourceNames: ['charmarr-storage'],
+        verbs: ['get'],
+      },
+      { apiGroups: [''], resources: ['resourcequotas', 'events'], verbs: ['list'] },
+    ]);
+    const restricted = createKubePort({
+      kubeConfig: await serviceAccountKubeConfig(ns.name, 'charmarr-storage'),
+    });
+    pvs.push(
+      await createHostPathVolume({
+        size: '1Gi',
+        claim: { namespace: ns.name, name: 'restricted' },
+      }),
+    );
+    const { provider: p } = provider('restricted', {
+      port: restricted,
+      ownerStatefulSet: 'charmarr-storage',
+    });
+    const first = await p.reconcile({ size: '1Gi' });
+    expect(first.error).toBeUndefined();
+    expect(first.notes.join('\n')).toContain('cannot list StorageClass');
+    const bound = await until(
+      p,
+      { size: '1Gi' },
+      'the claim to bind',
+      (r) => r.published.length > 0,
+    );
+    expect(bound.status.name).toBe('active');
   });
 });
 

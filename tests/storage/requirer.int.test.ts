@@ -352,6 +352,30 @@ describe('StorageRequirer under RBAC on a real API server', () => {
     expect(patched.changed).toBe(true);
   });
 
+  it('the Role documented in docs/storage.md is enough to mount and verify', async () => {
+    await charmStatefulSet('bazarr');
+    await grantRole(ns.name, 'bazarr', 'bazarr-storage', [
+      {
+        apiGroups: ['apps'],
+        resources: ['statefulsets'],
+        resourceNames: ['bazarr'],
+        verbs: ['get', 'patch'],
+      },
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods', 'events'], verbs: ['list'] },
+    ]);
+    const restricted = createKubePort({
+      kubeConfig: await serviceAccountKubeConfig(ns.name, 'bazarr'),
+      onRequest: log.onRequest,
+    });
+    const { backend } = related('bazarr', offer());
+    const requirer = new StorageRequirer({ port: restricted, backend, container: 'bazarr-app' });
+    log.clear();
+    const mounted = await untilMounted(requirer);
+    expect(mounted.status.name).toBe('active');
+    expect(log.requests.filter((r) => r.status === 403)).toEqual([]);
+  });
+
   it('a 403 on the patch itself names the patch permission', async () => {
     await charmStatefulSet('prowlarr');
     await grantRole(ns.name, 'prowlarr', 'prowlarr-read', [
