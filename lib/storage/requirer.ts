@@ -186,6 +186,18 @@ export class StorageRequirer {
           status: blocked(`waiting for ${this.endpoint.name} relation`),
         };
       }
+      if (relations.length > 1) {
+        // One endpoint mounts one volume; guessing which provider wins would be a silent choice.
+        const apps = relations.map((r) => r.remoteApp).join(', ');
+        return {
+          ...base,
+          state: 'invalid',
+          status: blocked(
+            `${this.endpoint.name} is related to ${relations.length} applications (${apps}); ` +
+              'relate exactly one (use another endpoint for a second volume)',
+          ),
+        };
+      }
       written = await this.publishInstanceName(relation);
       const data = await this.endpoint.remoteAppData(relation);
       if (!data) {

@@ -132,6 +132,18 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
     expect(kube.requests).toEqual([]);
   });
 
+  it('two providers on one endpoint: Blocked instead of picking one, no request', async () => {
+    const { kube, backend, requirer } = setup();
+    backend.addRelation({ endpoint: 'storage', remoteApp: 'other-storage', remoteAppData: offer });
+    const result = await requirer.reconcile();
+    expect(result.status).toEqual({
+      name: 'blocked',
+      message:
+        'storage is related to 2 applications (storage, other-storage); relate exactly one (use another endpoint for a second volume)',
+    });
+    expect(kube.requests).toEqual([]);
+  });
+
   it('relation without provider data: Waiting, no request, instance name published', async () => {
     const { kube, model, requirer, relationId } = setup({ data: {} });
     const result = await requirer.reconcile();
