@@ -93,11 +93,12 @@ export interface StorageProviderOptions {
   readonly puid?: number;
   readonly pgid?: number;
   /**
-   * The StatefulSet that owns the claim (default: the app name), or false for none. With an owner,
-   * removing the provider application deletes the claim (and, with a Delete reclaim policy, the
-   * data): choose false, or a Retain class, for data that must outlive the application.
+   * Opt-in garbage collection of the claim with a StatefulSet: `true` for the provider's own (the
+   * app name), a name for another, `false` (the default) for none. Off by default because an owner
+   * makes removing the provider application delete the claim — and, with a Delete reclaim policy,
+   * the users' data — and nothing may delete user data before a verified copy.
    */
-  readonly ownerStatefulSet?: string | false;
+  readonly ownerStatefulSet?: string | boolean;
   /** Bind to an existing NFS export or host path instead of provisioning dynamically. */
   readonly staticVolume?: StaticVolumeSource;
   /** Provisioners the user knows to support ReadWriteMany. */
@@ -499,8 +500,9 @@ class ProviderRun {
   }
 
   private async ownerReference(): Promise<OwnerReference | undefined> {
-    const name = this.options.ownerStatefulSet ?? this.app;
-    if (name === false) return undefined;
+    const option = this.options.ownerStatefulSet ?? false;
+    if (option === false) return undefined;
+    const name = option === true ? this.app : option;
     try {
       const sts = await this.port.get<StatefulSet>({
         apiVersion: 'apps/v1',

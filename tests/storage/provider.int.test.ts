@@ -125,7 +125,8 @@ describe('StorageProvider on a real API server: claims that bind', () => {
     pvs.push(
       await createHostPathVolume({ size: '2Gi', claim: { namespace: ns.name, name: 'media' } }),
     );
-    const { provider: p, model, relationId } = provider('media');
+    // Ownership is opt-in (it makes removing the app delete the claim); this test opts in.
+    const { provider: p, model, relationId } = provider('media', { ownerStatefulSet: true });
     log.clear();
     const created = await p.reconcile({ size: '2Gi' });
     expect(created.changed).toBe(true);

@@ -86,7 +86,7 @@ function claimOf(kube: FakeCluster): PersistentVolumeClaim | undefined {
 }
 
 describe('StorageProvider: creating the claim', () => {
-  it('creates a labelled, owned RWX claim on an NFS class, then publishes it once Bound', async () => {
+  it('creates a labelled RWX claim on an NFS class, then publishes it once Bound', async () => {
     const { kube, model, relationId, provider } = setup();
     const created = await provider.reconcile({ className: 'nfs-client', size: '100Gi' });
     expect(created.changed).toBe(true);
@@ -108,21 +108,7 @@ describe('StorageProvider: creating the claim', () => {
       'app.kubernetes.io/managed-by': 'charmkit',
       'storage.charmkit.io/provider': 'storage',
     });
-    const sts = kube.peek<StatefulSet>({
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      namespace: NS,
-      name: 'storage',
-    });
-    expect(claim.metadata.ownerReferences).toEqual([
-      {
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        name: 'storage',
-        uid: sts?.metadata.uid,
-        blockOwnerDeletion: false,
-      },
-    ]);
+    expect(claim.metadata.ownerReferences).toBeUndefined();
 
     const result = await provider.reconcile({ className: 'nfs-client', size: '100Gi' });
     expect(result.diagnosis?.condition).toBe('bound');
@@ -185,10 +171,30 @@ describe('StorageProvider: creating the claim', () => {
     expect(kube.requests).toEqual([]);
   });
 
-  it('without an owner StatefulSet the claim has no ownerReference', async () => {
-    const { kube, provider } = setup([nfs], { ownerStatefulSet: false });
+  it('by default the claim has no ownerReference: removing the app must not delete the data', async () => {
+    const { kube, provider } = setup([nfs]);
     await provider.reconcile({ className: 'nfs-client', size: '1Gi' });
     expect(claimOf(kube)?.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('with ownerStatefulSet: true the provider StatefulSet owns the claim', async () => {
+    const { kube, provider } = setup(undefined, { ownerStatefulSet: true });
+    await provider.reconcile({ className: 'nfs-client', size: '1Gi' });
+    const sts = kube.peek<StatefulSet>({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      namespace: NS,
+      name: 'storage',
+    });
+    expect(claimOf(kube)?.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        name: 'storage',
+        uid: sts?.metadata.uid,
+        blockOwnerDeletion: false,
+      },
+    ]);
   });
 
   it('still creates the claim when listing StorageClasses is forbidden, noting it', async () => {
