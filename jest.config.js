@@ -17,7 +17,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/tests', '<rootDir>/examples', '<rootDir>/bench'],
+      roots: ['<rootDir>/tests', '<rootDir>/examples'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
     },
@@ -29,6 +29,14 @@ export default {
       globalSetup: '<rootDir>/tests/support/global-setup.mjs',
       globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
       testTimeout: 180000,
+    },
+    {
+      // Benchmarks print ratios and never run under `npm test`; `npm run bench` selects them.
+      ...common,
+      displayName: 'bench',
+      roots: ['<rootDir>/bench'],
+      testMatch: ['<rootDir>/bench/**/*.bench.ts'],
+      testTimeout: 120000,
     },
   ],
 };

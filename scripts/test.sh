@@ -18,7 +18,7 @@ npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --
 
 step "unit + integration tests (jest)"
 status=0
-node --experimental-vm-modules node_modules/jest/bin/jest.js --ci \
+node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit integration --ci \
   --json --outputFile=.test-results/jest.json "$@" || status=$?
 
 if [ -x scripts/compat/client-node-2.sh ] && [ $# -eq 0 ]; then
