@@ -15,7 +15,7 @@
  */
 import v8 from 'node:v8';
 
-/** How long and how often to sample; the defaults keep one contender near one second. */
+/** How long and how often to sample; the defaults keep one contender under a second. */
 export interface MeasureOptions {
   /** Time spent running the operation before anything is recorded (JIT, caches). */
   warmupMs?: number;
