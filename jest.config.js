@@ -5,8 +5,13 @@ const transform = {
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  // Our sources import './x.js' (NodeNext style); map that back to the .ts file for jest.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Our sources import './x.js' (NodeNext style); map that back to the .ts file for jest.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // Examples import charmkit by its package name, as our users do (tsconfig "paths" agrees).
+    '^charmkit$': '<rootDir>/lib/index.ts',
+    '^charmkit/(relations|kube|storage|vpn|testing)$': '<rootDir>/lib/$1/index.ts',
+  },
   transform,
   testEnvironment: 'node',
 };

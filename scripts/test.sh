@@ -16,6 +16,19 @@ step "lint (eslint, prettier)"
 npx --no-install eslint .
 npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --check .; exit 1; }
 
+step "build, then import the built package by name (the exports map our users resolve)"
+rm -rf dist
+npx --no-install tsc -p tsconfig.build.json
+node --input-type=module -e '
+const root = await import("charmkit");
+const testing = await import("charmkit/testing");
+const missing = ["StorageRequirer", "StorageProvider", "createKubePort", "JujuBackend", "KubernetesError"]
+  .filter((name) => !(name in root));
+if (!("FakeCluster" in testing)) missing.push("charmkit/testing FakeCluster");
+if (missing.length) { console.error("built package lacks: " + missing.join(", ")); process.exit(1); }
+console.log("charmkit: built package imports cleanly (" + Object.keys(root).length + " exports)");
+'
+
 step "unit + integration tests (jest)"
 status=0
 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit integration --ci \

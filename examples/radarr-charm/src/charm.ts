@@ -10,10 +10,10 @@
  * charmcraft.yaml (`radarr`), not the application name — deploy this charm as `radarr-4k` and its
  * StatefulSet is `radarr-4k`, but the container is still `radarr`.
  */
-import type { KubePort } from '../../../lib/kube/port.js';
-import type { RelationBackend } from '../../../lib/relations/backend.js';
-import { combineStatuses, type Status } from '../../../lib/relations/status.js';
-import { StorageRequirer, type StorageRequirerResult } from '../../../lib/storage/index.js';
+import type { KubePort } from 'charmkit/kube';
+import type { RelationBackend } from 'charmkit/relations';
+import { combineStatuses, type Status } from 'charmkit/relations';
+import { StorageRequirer, type StorageRequirerResult } from 'charmkit/storage';
 
 /** The workload container, as named under `containers:` in charmcraft.yaml. */
 export const WORKLOAD_CONTAINER = 'radarr';

@@ -9,12 +9,12 @@
  * and a zero exit.
  */
 import { pathToFileURL } from 'node:url';
-import { createKubePort } from '../../../lib/kube/client.js';
-import type { KubePort } from '../../../lib/kube/port.js';
-import { resolveCredentials, resolveSelfIdentity } from '../../../lib/kube/self.js';
-import { Dispatcher } from '../../../lib/relations/dispatcher.js';
-import type { HookEnv } from '../../../lib/relations/hook-context.js';
-import { JujuBackend } from '../../../lib/relations/juju-backend.js';
+import { createKubePort } from 'charmkit/kube';
+import type { KubePort } from 'charmkit/kube';
+import { resolveCredentials, resolveSelfIdentity } from 'charmkit/kube';
+import { Dispatcher } from 'charmkit/relations';
+import type { HookEnv } from 'charmkit/relations';
+import { JujuBackend } from 'charmkit/relations';
 import { RadarrCharm, type RadarrReconcile } from './charm.js';
 
 /** What `dispatch` can be given instead of what it would find (tests inject both). */

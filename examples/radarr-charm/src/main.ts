@@ -17,10 +17,10 @@
  * Exit code 0 when storage is mounted and verified, 2 otherwise (the status says why).
  */
 import { pathToFileURL } from 'node:url';
-import { createKubePort } from '../../../lib/kube/client.js';
-import type { KubePort } from '../../../lib/kube/port.js';
-import { resolveCredentials } from '../../../lib/kube/self.js';
-import { MemoryModel } from '../../../lib/relations/memory-backend.js';
+import { createKubePort } from 'charmkit/kube';
+import type { KubePort } from 'charmkit/kube';
+import { resolveCredentials } from 'charmkit/kube';
+import { MemoryModel } from 'charmkit/relations';
 import { RadarrCharm, STORAGE_ENDPOINT, type RadarrReconcile } from './charm.js';
 
 /** The standalone configuration. */

@@ -2,14 +2,9 @@
  * The Radarr controller, one hook at a time: Scenario builds the Juju side (relations, leadership,
  * the hook context), FakeCluster the Kubernetes side with its StatefulSet controller simulated.
  */
-import type {
-  Pod,
-  StatefulSet,
-  PersistentVolumeClaim,
-  StorageClass,
-} from '../../../lib/kube/types.js';
-import { FakeCluster } from '../../../lib/testing/fake-cluster.js';
-import { Scenario, on, type ScenarioRelation } from '../../../lib/testing/scenario.js';
+import type { Pod, StatefulSet, PersistentVolumeClaim, StorageClass } from 'charmkit/kube';
+import { FakeCluster } from 'charmkit/testing';
+import { Scenario, on, type ScenarioRelation } from 'charmkit/testing';
 import { RadarrCharm } from '../src/charm.js';
 
 const NS = 'media';

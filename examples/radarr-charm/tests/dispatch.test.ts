@@ -2,8 +2,8 @@
  * The Juju entry point at its process boundary: real JujuBackend, fake hook-tool executables on
  * PATH (asserting the exact argv Juju's agent would receive), FakeCluster for Kubernetes.
  */
-import type { PersistentVolumeClaim, StatefulSet } from '../../../lib/kube/types.js';
-import { FakeCluster } from '../../../lib/testing/fake-cluster.js';
+import type { PersistentVolumeClaim, StatefulSet } from 'charmkit/kube';
+import { FakeCluster } from 'charmkit/testing';
 import { FakeHookTools } from '../../../tests/relations/support/fake-hook-tools.js';
 import { dispatch } from '../src/dispatch.js';
 

@@ -6,11 +6,11 @@
  * counts of the first and of a no-op reconcile are printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../../lib/kube/client.js';
-import type { KubePort } from '../../../lib/kube/port.js';
-import type { Pod, StatefulSet } from '../../../lib/kube/types.js';
-import { MemoryModel } from '../../../lib/relations/memory-backend.js';
-import { StorageProvider } from '../../../lib/storage/provider.js';
+import { createKubePort, RequestLog } from 'charmkit/kube';
+import type { KubePort } from 'charmkit/kube';
+import type { Pod, StatefulSet } from 'charmkit/kube';
+import { MemoryModel } from 'charmkit/relations';
+import { StorageProvider } from 'charmkit/storage';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../../../tests/support/cluster.js';
 import { createHostPathVolume, deleteVolumes } from '../../../tests/support/storage.js';
 import { RadarrCharm, type RadarrReconcile } from '../src/charm.js';
