@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-mkdir -p .test-results
+rm -rf .test-results && mkdir -p .test-results
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -39,9 +39,15 @@ if [ -x scripts/compat/client-node-2.sh ] && [ $# -eq 0 ]; then
   bash scripts/compat/client-node-2.sh || status=$?
 fi
 
-# One plain closing line for whoever reads only the end of the log.
-node -e '
-const r = JSON.parse(require("fs").readFileSync(".test-results/jest.json", "utf8"));
-console.log(`\ncharmkit: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+# One plain closing line over every jest run above (main suite and compatibility runs).
+STATUS=$status node -e '
+const fs = require("fs");
+let passed = 0, failed = 0;
+for (const f of fs.readdirSync(".test-results").filter((f) => f.endsWith(".json"))) {
+  const r = JSON.parse(fs.readFileSync(".test-results/" + f, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests;
+}
+console.log(`\ncharmkit: ${passed} passed, ${failed} failed`);
+if (process.env.STATUS !== "0" && failed === 0) console.log("charmkit: a run failed without failing a test (see its output above)");
 ' || true
 exit $status

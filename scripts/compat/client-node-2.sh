@@ -79,9 +79,12 @@ jest=("$node22" --experimental-vm-modules "$root/node_modules/jest/bin/jest.js" 
 cd "$root"
 
 status=0
-"${jest[@]}" tests/kube/client.test.ts tests/kube/self.test.ts --selectProjects unit "$@" || status=$?
+mkdir -p "$root/.test-results"
+"${jest[@]}" tests/kube/client.test.ts tests/kube/self.test.ts --selectProjects unit \
+  --json --outputFile="$root/.test-results/compat-unit.json" "$@" || status=$?
 
 # The integration project's global setup reuses a running cluster or starts (and then stops) one,
 # so the adapter's integration tests always run on client-node 2 too: never a silent skip.
-"${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand "$@" || status=$?
+"${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand \
+  --json --outputFile="$root/.test-results/compat-integration.json" "$@" || status=$?
 exit $status

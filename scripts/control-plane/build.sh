@@ -10,8 +10,8 @@ src="$root/tools/control-plane"
 
 if ! command -v go >/dev/null 2>&1; then
   echo "charmkit: Go is not installed, and the integration tests need it to build the control plane." >&2
-  echo "  Install Go >= 1.26 (e.g. 'apt-get install golang-go' on a machine with a new enough Go, or the" >&2
-  echo "  'go' toolchain from your distribution), then run 'npm test' again." >&2
+  echo "  Install Go >= 1.26 (your distribution's golang package if it is new enough, otherwise the" >&2
+  echo "  official toolchain), make sure 'go' is on PATH, then run 'npm test' again." >&2
   exit 3
 fi
 
