@@ -13,6 +13,7 @@ import {
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
+import { statefulSetFixture } from '../support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
 
 interface Sts {
@@ -42,22 +43,8 @@ const kc = () => adminKubeConfig();
 const pvs: string[] = [];
 afterAll(() => deleteVolumes(pvs));
 
-function statefulSet(name: string, replicas: number) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name },
-    spec: {
-      replicas,
-      serviceName: name,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'workload', image: 'registry.invalid/workload:1' }] },
-      },
-    },
-  };
-}
+const statefulSet = (name: string, replicas: number) =>
+  statefulSetFixture({ name, namespace: ns.name, replicas });
 
 const stsPath = (name: string) => `/apis/apps/v1/namespaces/${ns.name}/statefulsets/${name}`;
 const readyPods = async (app: string) => {

@@ -25,6 +25,7 @@ import {
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
+import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -52,20 +53,7 @@ function configMap(name: string, data: Record<string, string> = { a: '1' }): Con
 }
 
 function statefulSet(name: string): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      replicas: 1,
-      serviceName: name,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'workload', image: 'registry.invalid/workload:1' }] },
-      },
-    },
-  };
+  return statefulSetFixture({ name, namespace: ns.name });
 }
 
 async function caught(promise: Promise<unknown>): Promise<KubernetesError> {
@@ -130,10 +118,10 @@ describe('createKubePort against the real API server', () => {
 
     await port.create(statefulSet('invalid'));
     const invalid = await caught(
-      port.patch(
-        { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns.name, name: 'invalid' },
-        { type: 'merge', body: { spec: { replicas: -1 } } },
-      ),
+      port.patch(statefulSetRef(ns.name, 'invalid'), {
+        type: 'merge',
+        body: { spec: { replicas: -1 } },
+      }),
     );
     expect(isInvalid(invalid)).toBe(true);
     expect(invalid.causes.map((c) => c.field)).toContain('spec.replicas');
@@ -186,12 +174,7 @@ describe('createKubePort against the real API server', () => {
   });
 
   describe('patches a real StatefulSet with each strategy, sending its content type', () => {
-    const ref = () => ({
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      namespace: ns.name,
-      name: 'patched',
-    });
+    const ref = () => statefulSetRef(ns.name, 'patched');
     beforeAll(async () => {
       await port.create(statefulSet('patched'));
     });
@@ -282,7 +265,7 @@ describe('createKubePort against the real API server', () => {
       kubeConfig: await serviceAccountKubeConfig(ns.name, 'radarr'),
       onRequest: saLog.onRequest,
     });
-    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns.name, name: 'radarr' };
+    const ref = statefulSetRef(ns.name, 'radarr');
     const patch = {
       type: 'strategic',
       body: { metadata: { labels: { patchedBy: 'sa' } } },

@@ -9,6 +9,7 @@ import { waitForRollout } from '../../lib/kube/rollout.js';
 import { resolveSelf } from '../../lib/kube/self.js';
 import type { Pod, StatefulSet } from '../../lib/kube/types.js';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../support/cluster.js';
+import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
 
 const ns = useTestNamespace('kube-rollout');
 const log = new RequestLog();
@@ -18,29 +19,7 @@ beforeAll(() => {
   port = createKubePort({ kubeconfigPath, onRequest: log.onRequest });
 });
 
-function statefulSet(name: string): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      replicas: 1,
-      serviceName: name,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'workload', image: 'registry.invalid/workload:1' }] },
-      },
-    },
-  };
-}
-
-const ref = (name: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'StatefulSet',
-  namespace: ns.name,
-  name,
-});
+const ref = (name: string) => statefulSetRef(ns.name, name);
 
 /** Waits (outside the code under test) until the pod exists and the scheduler has refused it. */
 async function podUnschedulable(name: string): Promise<Pod> {
@@ -59,7 +38,7 @@ async function podUnschedulable(name: string): Promise<Pod> {
 
 describe('waitForRollout against the real StatefulSet controller', () => {
   it('finds its own StatefulSet from the Juju context and waits for the first rollout', async () => {
-    await port.create(statefulSet('web'));
+    await port.create(statefulSetFixture({ name: 'web', namespace: ns.name }));
     const self = resolveSelf({
       kubeconfigPath,
       env: { JUJU_UNIT_NAME: 'web/0', JUJU_MODEL_NAME: ns.name },
@@ -161,11 +140,13 @@ describe('waitForRollout against the real StatefulSet controller', () => {
         resources: { requests: { storage: '1Gi' } },
       },
     });
-    const db = statefulSet('db');
-    db.spec.template.spec.volumes = [
-      { name: 'data', persistentVolumeClaim: { claimName: 'db-data' } },
-    ];
-    await port.create(db);
+    await port.create(
+      statefulSetFixture({
+        name: 'db',
+        namespace: ns.name,
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'db-data' } }],
+      }),
+    );
     await podUnschedulable('db-0');
     await waitUntil('the PV binder to report on db-data', async () => {
       const events = await port.list(

@@ -43,6 +43,17 @@ function writeKubeconfig(file: string, server: string, token: string): void {
   );
 }
 
+/** The SelfResolutionError `resolve` throws; any other outcome fails the test. */
+function thrown(resolve: () => unknown): SelfResolutionError {
+  try {
+    resolve();
+  } catch (error) {
+    if (error instanceof SelfResolutionError) return error;
+    throw error;
+  }
+  throw new Error('expected a SelfResolutionError');
+}
+
 async function authHeader(kc: KubeConfig): Promise<string | undefined> {
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
@@ -94,14 +105,9 @@ describe('resolveSelfIdentity', () => {
   });
 
   it('does not guess a name from a laptop hostname', () => {
-    const error = (() => {
-      try {
-        resolveSelfIdentity({ env: { HOSTNAME: 'laptop-2' }, serviceAccountDir: saDir });
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })() as SelfResolutionError;
+    const error = thrown(() =>
+      resolveSelfIdentity({ env: { HOSTNAME: 'laptop-2' }, serviceAccountDir: saDir }),
+    );
     expect(error).toBeInstanceOf(SelfResolutionError);
     expect(error.missing).toBe('name');
     expect(error.tried).toEqual([
@@ -190,18 +196,16 @@ describe('resolveCredentials', () => {
   });
 
   it('lists every source it tried when none works', () => {
-    let error: SelfResolutionError | undefined;
-    try {
+    const error = thrown(() =>
       resolveCredentials({
         env: { KUBECONFIG: '/nope' },
         serviceAccountDir: saDir,
         homeDir: emptyHome,
-      });
-    } catch (e) {
-      error = e as SelfResolutionError;
-    }
-    expect(error?.missing).toBe('credentials');
-    expect(error?.tried).toEqual([
+      }),
+    );
+    expect(error).toBeInstanceOf(SelfResolutionError);
+    expect(error.missing).toBe('credentials');
+    expect(error.tried).toEqual([
       'options.kubeConfig (not given)',
       'options.kubeconfigPath (not given)',
       'in-cluster service account (KUBERNETES_SERVICE_HOST/PORT unset)',

@@ -9,6 +9,7 @@ import type { KubePort } from '../../lib/kube/port.js';
 import { reconcileStatefulSet, StatefulSetPlan } from '../../lib/kube/statefulset-plan.js';
 import type { StatefulSet } from '../../lib/kube/types.js';
 import { kubeconfigPath, useTestNamespace } from '../support/cluster.js';
+import { statefulSetRef } from '../support/objects.js';
 
 const ns = useTestNamespace('sts-plan');
 const log = new RequestLog();
@@ -18,13 +19,12 @@ beforeAll(() => {
   port = createKubePort({ kubeconfigPath, onRequest: log.onRequest });
 });
 
-const ref = (name: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'StatefulSet',
-  namespace: ns.name,
-  name,
-});
+const ref = (name: string) => statefulSetRef(ns.name, name);
 
+/**
+ * Not a shared fixture on purpose: the plan must leave every field it does not own as it found it,
+ * so this template carries many (init container, env, capabilities, pod securityContext, a volume).
+ */
 async function create(name: string): Promise<StatefulSet> {
   return port.create<StatefulSet>({
     apiVersion: 'apps/v1',

@@ -10,21 +10,7 @@ import type { RelationChangedEvent, RelationEvent } from '../../lib/relations/ev
 import type { Relation } from '../../lib/relations/relation.js';
 import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-backend.js';
 import { SchemaRegistry } from '../../lib/relations/schema-registry.js';
-
-interface ExampleProvider {
-  app: {
-    'pvc-name': string;
-    'mount-path': string;
-    puid?: number;
-    'read-only'?: boolean;
-    labels?: Record<string, string>;
-  };
-  unit: Record<string, never>;
-}
-interface ExampleRequirer {
-  app: { 'client-name': string; 'access-mode'?: 'ReadWriteOnce' | 'ReadWriteMany' };
-  unit: { hostname?: string };
-}
+import type { ExampleProvider, ExampleRequirer } from './support/example-interface.js';
 
 const schema = new SchemaRegistry().get<ExampleProvider, ExampleRequirer>('example', 1);
 

@@ -9,21 +9,7 @@ import {
 } from '../../lib/relations/errors.js';
 import { codecKindForFieldSchema } from '../../lib/relations/interface-schema.js';
 import { SchemaRegistry } from '../../lib/relations/schema-registry.js';
-
-interface ExampleProvider {
-  app: {
-    'pvc-name': string;
-    'mount-path': string;
-    puid?: number;
-    'read-only'?: boolean;
-    labels?: Record<string, string>;
-  };
-  unit: Record<string, never>;
-}
-interface ExampleRequirer {
-  app: { 'client-name': string; 'access-mode'?: 'ReadWriteOnce' | 'ReadWriteMany' };
-  unit: { hostname?: string };
-}
+import type { ExampleProvider, ExampleRequirer } from './support/example-interface.js';
 
 const registry = new SchemaRegistry();
 const example = registry.get<ExampleProvider, ExampleRequirer>('example', 1);

@@ -40,6 +40,7 @@ import {
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
+import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
 
 const ns = useTestNamespace('storage-prov');
@@ -50,20 +51,15 @@ let port: KubePort;
 
 beforeAll(async () => {
   port = createKubePort({ kubeconfigPath, onRequest: log.onRequest });
-  await port.create<StatefulSet>({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'storage', namespace: ns.name },
-    spec: {
+  // The storage app's own StatefulSet (no pods): a claim made with ownerStatefulSet: true names it.
+  await port.create<StatefulSet>(
+    statefulSetFixture({
+      name: 'storage',
+      namespace: ns.name,
       replicas: 0,
-      serviceName: 'storage',
-      selector: { matchLabels: { app: 'storage' } },
-      template: {
-        metadata: { labels: { app: 'storage' } },
-        spec: { containers: [{ name: 'charm', image: 'registry.invalid/c:1' }] },
-      },
-    },
-  });
+      containers: [{ name: 'charm', image: 'registry.invalid/c:1' }],
+    }),
+  );
 });
 afterAll(async () => {
   await deleteVolumes(pvs);
@@ -157,12 +153,7 @@ describe('StorageProvider on a real API server: claims that bind', () => {
       size: '2Gi',
     });
     const claim = await port.get<PersistentVolumeClaim>(claimRef('media'));
-    const owner = await port.get<StatefulSet>({
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      namespace: ns.name,
-      name: 'storage',
-    });
+    const owner = await port.get<StatefulSet>(statefulSetRef(ns.name, 'storage'));
     expect(claim.spec.storageClassName).toBe('standard'); // the server's DefaultStorageClass admission
     expect(claim.metadata.ownerReferences?.[0]).toMatchObject({
       kind: 'StatefulSet',

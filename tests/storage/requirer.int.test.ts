@@ -16,6 +16,7 @@ import {
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
+import { jujuCharmStatefulSet, statefulSetRef } from '../support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
 
 const ns = useTestNamespace('storage-req');
@@ -29,12 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => deleteVolumes(pvs));
 
-const sts = (name: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'StatefulSet',
-  namespace: ns.name,
-  name,
-});
+const sts = (name: string) => statefulSetRef(ns.name, name);
 
 /** A claim bound to its own pre-bound hostPath PV (the real PV binder does the binding). */
 async function boundClaim(name: string): Promise<void> {
@@ -60,33 +56,26 @@ async function boundClaim(name: string): Promise<void> {
   });
 }
 
-/** A StatefulSet shaped like a Juju sidecar charm's: a charm container and a workload container. */
+/**
+ * A Juju sidecar charm's StatefulSet, rolled out. Its workload already mounts a volume and its pod
+ * runs as root: the tests check the requirer keeps both when it adds its mount and fsGroup.
+ */
 async function charmStatefulSet(app: string): Promise<StatefulSet> {
-  const created = await port.create<StatefulSet>({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: app, namespace: ns.name },
-    spec: {
-      replicas: 1,
-      serviceName: `${app}-endpoints`,
-      selector: { matchLabels: { 'app.kubernetes.io/name': app } },
-      template: {
-        metadata: { labels: { 'app.kubernetes.io/name': app } },
-        spec: {
-          securityContext: { runAsUser: 0 },
-          containers: [
-            { name: 'charm', image: 'registry.invalid/charm-base:22.04' },
-            {
-              name: `${app}-app`,
-              image: `registry.invalid/${app}:5`,
-              volumeMounts: [{ name: 'config', mountPath: '/config' }],
-            },
-          ],
-          volumes: [{ name: 'config', emptyDir: {} }],
-        },
+  const created = await port.create<StatefulSet>(
+    jujuCharmStatefulSet(
+      app,
+      ns.name,
+      {
+        name: `${app}-app`,
+        image: `registry.invalid/${app}:5`,
+        volumeMounts: [{ name: 'config', mountPath: '/config' }],
       },
-    },
-  });
+      {
+        podSecurityContext: { runAsUser: 0 },
+        volumes: [{ name: 'config', emptyDir: {} }],
+      },
+    ),
+  );
   await rolledOut(app);
   return created;
 }

@@ -12,6 +12,7 @@ import type { KubePort, ObjectRef, Patch, WatchEvent } from '../../lib/kube/port
 import type { KubeObject, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../support/cluster.js';
+import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
 
 const ns = useTestNamespace('fake-diff');
 let port: KubePort;
@@ -36,20 +37,15 @@ function configMap(name: string, labels?: Record<string, string>): KubeObject {
   };
 }
 
+/** No pods and no governing Service: these cases compare only how the server stores the object. */
 function statefulSet(name: string): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
-      },
-    },
-  };
+  return statefulSetFixture({
+    name,
+    namespace: ns.name,
+    replicas: 0,
+    serviceName: null,
+    containers: [{ name: 'app', image: 'web:1' }],
+  });
 }
 
 function deployment(name: string): KubeObject {
@@ -118,7 +114,7 @@ async function mirror(
 describe('FakeCluster vs kube-apiserver: failures', () => {
   it('404 for a missing object', async () => {
     const fake = new FakeCluster();
-    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: ns.name, name: 'absent' };
+    const ref = statefulSetRef(ns.name, 'absent');
     const [real, simulated] = await both(fake, (k) => k.get(ref));
     expectSameFailure(real, simulated);
   });

@@ -9,7 +9,15 @@ import {
 import { InvalidRequestError } from '../../lib/kube/request.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import type { KubeObject, StatefulSet } from '../../lib/kube/types.js';
-import { configMap, statefulSet, STS_REF, type ConfigMap } from './fixtures/objects.js';
+import {
+  CM_REF,
+  configMap,
+  deployment,
+  DEPLOYMENT_REF,
+  statefulSet,
+  STS_REF,
+  type ConfigMap,
+} from './fixtures/objects.js';
 
 async function failure(promise: Promise<unknown>): Promise<KubernetesError> {
   try {
@@ -277,23 +285,11 @@ describe('FakeCluster: generation', () => {
 
   it('bumps a Deployment generation on annotation changes too', async () => {
     const fake = new FakeCluster();
-    const deployment: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'd', namespace: 'media' },
-      spec: {
-        selector: { matchLabels: { app: 'd' } },
-        template: {
-          metadata: { labels: { app: 'd' } },
-          spec: { containers: [{ name: 'c', image: 'i' }] },
-        },
-      },
-    };
-    await fake.create(deployment);
-    const patched = await fake.patch(
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'media', name: 'd' },
-      { type: 'merge', body: { metadata: { annotations: { note: 'x' } } } },
-    );
+    await fake.create(deployment());
+    const patched = await fake.patch(DEPLOYMENT_REF, {
+      type: 'merge',
+      body: { metadata: { annotations: { note: 'x' } } },
+    });
     expect(patched.metadata.generation).toBe(2);
   });
 });
@@ -302,10 +298,7 @@ describe('FakeCluster: no-op writes', () => {
   it('stores nothing and keeps the resourceVersion when a patch changes nothing', async () => {
     const fake = new FakeCluster();
     const created = await fake.create(configMap({ a: '1' }));
-    const same = await fake.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' },
-      { type: 'strategic', body: { data: { a: '1' } } },
-    );
+    const same = await fake.patch(CM_REF, { type: 'strategic', body: { data: { a: '1' } } });
     expect(same.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
     expect(fake.writes()).toHaveLength(2);
   });
@@ -318,13 +311,10 @@ describe('FakeCluster: the decode round trip', () => {
       ...configMap({ a: '1' }),
       metadata: { ...configMap({}).metadata, labels: { x: '1' }, finalizers: ['a/b'] },
     });
-    const patched = await fake.patch<ConfigMap>(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' },
-      {
-        type: 'strategic',
-        body: { metadata: { labels: { x: null }, finalizers: null }, data: { a: null } },
-      },
-    );
+    const patched = await fake.patch<ConfigMap>(CM_REF, {
+      type: 'strategic',
+      body: { metadata: { labels: { x: null }, finalizers: null }, data: { a: null } },
+    });
     expect(patched.metadata.labels).toBeUndefined();
     expect(patched.metadata.finalizers).toBeUndefined();
     expect(patched.data).toBeUndefined();
@@ -426,9 +416,8 @@ describe('FakeCluster: patches', () => {
   it('treats a stale resourceVersion inside a patch as a precondition', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({ a: '1' }));
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
     const error = await failure(
-      fake.patch(ref, {
+      fake.patch(CM_REF, {
         type: 'merge',
         body: { metadata: { resourceVersion: '999' }, data: { a: '2' } },
       }),
@@ -455,15 +444,14 @@ describe('FakeCluster: patches', () => {
 
   it('creates through server-side apply, then merges into what exists', async () => {
     const fake = new FakeCluster();
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
-    const created = await fake.patch(ref, {
+    const created = await fake.patch(CM_REF, {
       type: 'apply',
       fieldManager: 'me',
       body: configMap({ a: '1' }),
     });
     expect(created.data).toEqual({ a: '1' });
     expect(fake.requests.at(-1)?.status).toBe(201);
-    const applied = await fake.patch<ConfigMap>(ref, {
+    const applied = await fake.patch<ConfigMap>(CM_REF, {
       type: 'apply',
       fieldManager: 'me',
       body: configMap({ b: '2' }),
@@ -474,9 +462,8 @@ describe('FakeCluster: patches', () => {
   it('rejects a patch that renames the object', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({}));
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
     const error = await failure(
-      fake.patch(ref, { type: 'merge', body: { metadata: { name: 'other' } } }),
+      fake.patch(CM_REF, { type: 'merge', body: { metadata: { name: 'other' } } }),
     );
     expect(error.code).toBe(400);
     expect(error.serverMessage).toBe(
@@ -521,25 +508,13 @@ describe('FakeCluster: status subresource', () => {
   });
 
   it('lets a StatefulSet status write change labels, but not a Deployment or Pod one', async () => {
-    const deployment: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'd', namespace: 'media' },
-      spec: {
-        selector: { matchLabels: { app: 'd' } },
-        template: {
-          metadata: { labels: { app: 'd' } },
-          spec: { containers: [{ name: 'c', image: 'i' }] },
-        },
-      },
-    };
     const pod: KubeObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p', namespace: 'media' },
       spec: { containers: [{ name: 'c', image: 'i' }] },
     };
-    const fake = new FakeCluster({ objects: [statefulSet(), deployment, pod] });
+    const fake = new FakeCluster({ objects: [statefulSet(), deployment(), pod] });
     const body = {
       metadata: { labels: { x: 'y' }, annotations: { a: 'b' } },
       status: { phase: 'X' },
@@ -547,7 +522,7 @@ describe('FakeCluster: status subresource', () => {
     const labels = async (ref: typeof STS_REF) =>
       (await fake.patch(ref, { type: 'merge', body }, { subresource: 'status' })).metadata;
     expect(await labels(STS_REF)).toMatchObject({ labels: { x: 'y' }, annotations: { a: 'b' } });
-    const d = await labels({ ...STS_REF, kind: 'Deployment', name: 'd' });
+    const d = await labels(DEPLOYMENT_REF);
     expect([d.labels, d.annotations]).toEqual([undefined, { a: 'b' }]);
     const p = await labels({ apiVersion: 'v1', kind: 'Pod', namespace: 'media', name: 'p' });
     expect([p.labels, p.annotations]).toEqual([undefined, undefined]);
@@ -556,41 +531,38 @@ describe('FakeCluster: status subresource', () => {
   it('answers 404 for the status subresource of a kind without one', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({}));
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
     const error = await failure(
-      fake.patch(ref, { type: 'merge', body: { data: {} } }, { subresource: 'status' }),
+      fake.patch(CM_REF, { type: 'merge', body: { data: {} } }, { subresource: 'status' }),
     );
     expect(error.code).toBe(404);
   });
 });
 
 describe('FakeCluster: delete', () => {
-  const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
-
   it('deletes, then answers 404', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({}));
-    await fake.delete(ref);
-    expect(isNotFound(await failure(fake.get(ref)))).toBe(true);
-    expect(isNotFound(await failure(fake.delete(ref)))).toBe(true);
+    await fake.delete(CM_REF);
+    expect(isNotFound(await failure(fake.get(CM_REF)))).toBe(true);
+    expect(isNotFound(await failure(fake.delete(CM_REF)))).toBe(true);
   });
 
   it('refuses a delete whose uid precondition fails, with the server text', async () => {
     const fake = new FakeCluster();
     const created = await fake.create(configMap({}));
-    const error = await failure(fake.delete(ref, { preconditions: { uid: 'other' } }));
+    const error = await failure(fake.delete(CM_REF, { preconditions: { uid: 'other' } }));
     expect(isConflict(error)).toBe(true);
     expect(error.serverMessage).toBe(
       `Operation cannot be fulfilled on ConfigMap "settings": the UID in the precondition (other) does not match the UID in record (${created.metadata.uid}). The object might have been deleted and then recreated`,
     );
-    await fake.delete(ref, { preconditions: { uid: created.metadata.uid as string } });
-    expect(fake.peek(ref)).toBeUndefined();
+    await fake.delete(CM_REF, { preconditions: { uid: created.metadata.uid as string } });
+    expect(fake.peek(CM_REF)).toBeUndefined();
   });
 
   it('refuses a delete whose resourceVersion precondition is stale', async () => {
     const fake = new FakeCluster();
     await fake.create(configMap({}));
-    const error = await failure(fake.delete(ref, { preconditions: { resourceVersion: '0' } }));
+    const error = await failure(fake.delete(CM_REF, { preconditions: { resourceVersion: '0' } }));
     expect(isConflict(error)).toBe(true);
   });
 
@@ -599,11 +571,11 @@ describe('FakeCluster: delete', () => {
     const cm = configMap({});
     cm.metadata.finalizers = ['charmkit.dev/backup'];
     await fake.create(cm);
-    await fake.delete(ref);
-    const marked = fake.peek(ref);
+    await fake.delete(CM_REF);
+    const marked = fake.peek(CM_REF);
     expect(marked?.metadata.deletionTimestamp).toBe('2026-01-01T00:00:00Z');
     const error = await failure(
-      fake.patch(ref, {
+      fake.patch(CM_REF, {
         type: 'merge',
         body: { metadata: { finalizers: ['charmkit.dev/backup', 'x/y'] } },
       }),
@@ -611,8 +583,8 @@ describe('FakeCluster: delete', () => {
     expect(error.causes[0]?.message).toBe(
       'Forbidden: no new finalizers can be added if the object is being deleted',
     );
-    await fake.patch(ref, { type: 'merge', body: { metadata: { finalizers: null } } });
-    expect(fake.peek(ref)).toBeUndefined();
+    await fake.patch(CM_REF, { type: 'merge', body: { metadata: { finalizers: null } } });
+    expect(fake.peek(CM_REF)).toBeUndefined();
   });
 
   it('deletes owned objects with the owner, or orphans them', async () => {
@@ -635,14 +607,14 @@ describe('FakeCluster: delete', () => {
       },
     });
     await fake.create(dependent('s1'));
-    await fake.delete(ref);
+    await fake.delete(CM_REF);
     expect(fake.objects({ apiVersion: 'v1', kind: 'Secret' })).toEqual([]);
 
     const owner2 = await fake.create(configMap({}));
     const orphan = dependent('s2');
     (orphan.metadata.ownerReferences as { uid: string }[])[0]!.uid = owner2.metadata.uid as string;
     await fake.create(orphan);
-    await fake.delete(ref, { propagationPolicy: 'Orphan' });
+    await fake.delete(CM_REF, { propagationPolicy: 'Orphan' });
     const left = fake.objects({ apiVersion: 'v1', kind: 'Secret' });
     expect(left.map((o) => o.metadata.name)).toEqual(['s2']);
     expect(left[0]?.metadata.ownerReferences).toBeUndefined();
@@ -690,10 +662,7 @@ describe('FakeCluster: request log', () => {
 
   it('does not log seeding, peeking or reset', async () => {
     const fake = new FakeCluster({ objects: [configMap({ a: '1' })] });
-    expect(
-      fake.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' })
-        ?.data,
-    ).toEqual({ a: '1' });
+    expect(fake.peek(CM_REF)?.data).toEqual({ a: '1' });
     expect(fake.requests).toEqual([]);
     fake.reset();
     expect(fake.objects()).toEqual([]);
@@ -703,9 +672,8 @@ describe('FakeCluster: request log', () => {
     const cm = configMap({});
     cm.metadata.resourceVersion = '4711';
     const fake = new FakeCluster({ objects: [cm] });
-    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
-    expect(fake.peek(ref)?.metadata.resourceVersion).toBe('4711');
-    const patched = await fake.patch(ref, { type: 'merge', body: { data: { a: '1' } } });
+    expect(fake.peek(CM_REF)?.metadata.resourceVersion).toBe('4711');
+    const patched = await fake.patch(CM_REF, { type: 'merge', body: { data: { a: '1' } } });
     expect(patched.metadata.resourceVersion).toBe('4712');
   });
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isConflict, isForbidden, isServerError, KubernetesError } from '../../lib/kube/errors.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
-import { configMap, statefulSet, STS_REF } from './fixtures/objects.js';
-
-const CM_REF = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'media', name: 'settings' };
+import { CM_REF, configMap, statefulSet, STS_REF } from './fixtures/objects.js';
 
 async function outcome(promise: Promise<unknown>): Promise<number> {
   try {

@@ -12,6 +12,7 @@ import type { Pod, StatefulSet } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
 import { StorageProvider } from 'charmkit/storage';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../../../tests/support/cluster.js';
+import { jujuCharmStatefulSet, statefulSetRef } from '../../../tests/support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../../../tests/support/storage.js';
 import { RadarrCharm, type RadarrReconcile } from '../src/charm.js';
 import { runStandalone } from '../src/main.js';
@@ -26,27 +27,17 @@ beforeAll(() => {
 });
 afterAll(() => deleteVolumes(pvs));
 
-/** The StatefulSet Juju would create for the radarr charm (charm container + workload container). */
+/**
+ * The StatefulSet Juju would create for the radarr charm deployed as `app`: the workload container
+ * keeps its charmcraft.yaml name, `radarr`, whatever the app is called.
+ */
 async function jujuStatefulSet(app: string): Promise<void> {
-  await admin.create<StatefulSet>({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: app, namespace: ns.name },
-    spec: {
-      replicas: 1,
-      serviceName: `${app}-endpoints`,
-      selector: { matchLabels: { 'app.kubernetes.io/name': app } },
-      template: {
-        metadata: { labels: { 'app.kubernetes.io/name': app } },
-        spec: {
-          containers: [
-            { name: 'charm', image: 'registry.invalid/charm-base:22.04' },
-            { name: 'radarr', image: 'registry.invalid/linuxserver/radarr:5' },
-          ],
-        },
-      },
-    },
-  });
+  await admin.create<StatefulSet>(
+    jujuCharmStatefulSet(app, ns.name, {
+      name: 'radarr',
+      image: 'registry.invalid/linuxserver/radarr:5',
+    }),
+  );
 }
 
 describe('radarr example on a real API server', () => {
@@ -138,12 +129,7 @@ describe('radarr example on a real API server', () => {
     await waitUntil(
       'radarr-standalone to exist with a pod',
       async () => {
-        const s = await admin.get<StatefulSet>({
-          apiVersion: 'apps/v1',
-          kind: 'StatefulSet',
-          namespace: ns.name,
-          name: 'radarr-standalone',
-        });
+        const s = await admin.get<StatefulSet>(statefulSetRef(ns.name, 'radarr-standalone'));
         return (s.status?.readyReplicas ?? 0) === 1;
       },
       { timeoutMs: 90_000 },
