@@ -12,22 +12,55 @@
  *
  * This module knows nothing of storage or VPN; fragments carry an owner tag so conflicts and
  * changes name the capability responsible.
+ *
+ * The plan's parts, one concept a module; this one re-exports the public names of the others so
+ * `statefulset-plan.js` stays the one import for the whole plan:
+ * - statefulset-plan.ts: the fragment vocabulary and `StatefulSetPlan`, which collects fragments
+ *   and computes;
+ * - statefulset-plan-errors.ts: the typed errors `compute()` throws;
+ * - statefulset-plan-patch.ts: the working copy and patch body fragments write into (private);
+ * - statefulset-plan-merge.ts: the strategic merge rules used to predict the result (private);
+ * - statefulset-plan-apply.ts: `applyPlan` and `reconcileStatefulSet`, the I/O.
  */
-import type { KubePort, ObjectRef, Patch } from './port.js';
-import { withConflictRetry } from './retry.js';
+import type { ObjectRef, Patch } from './port.js';
+import { MountPathConflictError, PlanConflictError } from './statefulset-plan-errors.js';
+import { covers, isRecord, jsonEqual, mergeValue } from './statefulset-plan-merge.js';
+import {
+  canonical,
+  checkConsistency,
+  describePath,
+  dropIfEmpty,
+  findContainer,
+  PatchBody,
+  pinElementOrder,
+  requireContainer,
+  resolveField,
+  type JsonRecord,
+  type Working,
+} from './statefulset-plan-patch.js';
 import type {
   Container,
   EnvVar,
   PodSecurityContext,
-  PodSpec,
   PodTemplateSpec,
   StatefulSet,
   Volume,
   VolumeMount,
 } from './types.js';
-import { covers, isRecord, jsonEqual, mergeValue } from './statefulset-plan-merge.js';
 
-type JsonRecord = Record<string, unknown>;
+export {
+  ContainerNotFoundError,
+  MountPathConflictError,
+  PlanConflictError,
+  PlanInconsistentError,
+} from './statefulset-plan-errors.js';
+export { applyPlan, reconcileStatefulSet } from './statefulset-plan-apply.js';
+export type {
+  AppliedPlan,
+  ApplyPlanOptions,
+  ReconcileStatefulSetOptions,
+  StatefulSetReconcile,
+} from './statefulset-plan-apply.js';
 
 /** Which container list a fragment addresses: the workload containers or the init containers. */
 export type ContainerKind = 'containers' | 'initContainers';
@@ -108,82 +141,6 @@ export interface ComputeOptions {
    * capability list computed as a union). Retry by re-reading and recomputing.
    */
   optimisticLock?: boolean;
-}
-
-/**
- * Thrown by `compute()` when two fragments want different things for the same key (the same
- * volume, mount path, container or field). Which one should win is a design decision of the
- * controller, never something the plan may guess.
- */
-export class PlanConflictError extends Error {
-  override readonly name = 'PlanConflictError';
-  constructor(
-    readonly key: string,
-    readonly owners: readonly [string, string],
-    detail = 'want different values',
-  ) {
-    super(`${owners[0]} and ${owners[1]} ${detail} for ${key}; they cannot share one StatefulSet`);
-  }
-}
-
-/**
- * Thrown when a fragment names a container the StatefulSet does not have. In a Juju sidecar charm
- * the workload container is named after the container in charmcraft.yaml (`containers:`), not after
- * the application, so this is a common configuration mistake that must not pass silently.
- */
-export class ContainerNotFoundError extends Error {
-  override readonly name = 'ContainerNotFoundError';
-  constructor(
-    readonly container: string,
-    readonly kind: ContainerKind,
-    readonly available: readonly string[],
-    readonly statefulSet: string,
-  ) {
-    super(
-      `StatefulSet ${statefulSet} has no ${kind === 'initContainers' ? 'init container' : 'container'} ` +
-        `named "${container}" (it has: ${available.length > 0 ? available.join(', ') : 'none'}); ` +
-        'use the workload container name from charmcraft.yaml, not the application name',
-    );
-  }
-}
-
-/**
- * Thrown when a mount path is already used by a volume the plan does not own. Merging our mount
- * into that entry would silently swap the user's data for ours.
- */
-export class MountPathConflictError extends Error {
-  override readonly name = 'MountPathConflictError';
-  constructor(
-    readonly container: string,
-    readonly mountPath: string,
-    readonly existingVolume: string,
-    readonly wantedVolume: string,
-  ) {
-    super(
-      `container ${container} already mounts volume "${existingVolume}" at ${mountPath}; ` +
-        `choose another mount path for "${wantedVolume}" or remove that mount first`,
-    );
-  }
-}
-
-/**
- * Thrown when the planned template would be invalid: a mount of a volume that does not exist, or
- * a removed volume still mounted. The API server would reject the patch anyway (422); failing
- * before sending names the fragment at fault.
- */
-export class PlanInconsistentError extends Error {
-  override readonly name = 'PlanInconsistentError';
-}
-
-/** The mutable state fragments are applied to while computing. */
-interface Working {
-  readonly name: string;
-  annotations: Record<string, string>;
-  template: PodTemplateSpec;
-  readonly claimTemplates: ReadonlySet<string>;
-  readonly ensuredMounts: Map<string, string>;
-  readonly ensuredVolumes: Set<string>;
-  readonly removedVolumes: Map<string, string>;
 }
 
 interface Fragment {
@@ -795,263 +752,8 @@ export class StatefulSetPlan {
   }
 }
 
-/** Result of `applyPlan`. */
-export interface AppliedPlan {
-  /** True when a patch was sent. */
-  readonly patched: boolean;
-  /** What changed (empty when nothing was sent). */
-  readonly changes: readonly PlanChange[];
-  /** The StatefulSet as returned by the server, or the observed one when nothing was sent. */
-  readonly statefulSet: StatefulSet;
-}
-
-/** Options of `applyPlan`. */
-export interface ApplyPlanOptions {
-  /** Field manager recorded in managedFields (default `charmkit`). */
-  fieldManager?: string;
-}
-
-/**
- * Sends the plan's single patch, or nothing when the StatefulSet is up to date: the only I/O of a
- * plan, kept tiny so the decision stays testable without a cluster.
- */
-export async function applyPlan(
-  port: KubePort,
-  result: PlanResult,
-  options: ApplyPlanOptions = {},
-): Promise<AppliedPlan> {
-  if (result.upToDate || result.patch === undefined) {
-    return { patched: false, changes: [], statefulSet: result.observed };
-  }
-  const statefulSet = await port.patch<StatefulSet>(result.target, result.patch, {
-    fieldManager: options.fieldManager ?? 'charmkit',
-  });
-  return { patched: true, changes: result.changes, statefulSet };
-}
-
-/** Options of `reconcileStatefulSet`. */
-export interface ReconcileStatefulSetOptions extends ApplyPlanOptions, ComputeOptions {
-  /** How many read→contribute→write rounds a 409 Conflict may cause (default 3). */
-  conflictAttempts?: number;
-}
-
-/** The outcome of `reconcileStatefulSet`: what was applied and what the contributors returned. */
-export interface StatefulSetReconcile<T> extends AppliedPlan {
-  /** The pure plan result of the last (successful) round. */
-  readonly result: PlanResult;
-  /** What the contribute function returned in that round. */
-  readonly contributed: T;
-  /** Rounds run (1 unless a conflict forced a re-read). */
-  readonly attempts: number;
-}
-
-/**
- * One reconcile of a StatefulSet by any number of capabilities: GET it, let `contribute` add every
- * capability's fragments to a fresh plan, and send the single patch (or nothing). A 409 Conflict
- * (someone wrote in between; the patch carries the resourceVersion it was computed from) re-runs
- * the whole round on fresh data, the only correct retry for a decision made on stale state.
- */
-export async function reconcileStatefulSet<T>(
-  port: KubePort,
-  ref: { name: string; namespace?: string },
-  contribute: (plan: StatefulSetPlan) => T | Promise<T>,
-  options: ReconcileStatefulSetOptions = {},
-): Promise<StatefulSetReconcile<T>> {
-  return withConflictRetry(options.conflictAttempts ?? 3, async (attempts) => {
-    const observed = await port.get<StatefulSet>({
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      name: ref.name,
-      namespace: ref.namespace,
-    });
-    const plan = StatefulSetPlan.for(observed);
-    const contributed = await contribute(plan);
-    const result = plan.compute(options);
-    const applied = await applyPlan(port, result, options);
-    return { ...applied, result, contributed, attempts };
-  });
-}
-
-/** The strategic merge patch body under construction. */
-class PatchBody {
-  readonly root: JsonRecord = {};
-
-  objectMeta(): JsonRecord {
-    return this.child(this.root, 'metadata');
-  }
-
-  templateMeta(): JsonRecord {
-    return this.child(this.child(this.child(this.root, 'spec'), 'template'), 'metadata');
-  }
-
-  podSpec(): JsonRecord {
-    return this.child(this.child(this.child(this.root, 'spec'), 'template'), 'spec');
-  }
-
-  container(kind: ContainerKind, name: string): JsonRecord {
-    return this.element(this.podSpec(), kind, 'name', name);
-  }
-
-  child(parent: JsonRecord, key: string): JsonRecord {
-    const existing = parent[key];
-    if (isRecord(existing)) return existing;
-    const created: JsonRecord = {};
-    parent[key] = created;
-    return created;
-  }
-
-  /** The list element with `key === value` in `parent[list]`, created if absent. */
-  element(parent: JsonRecord, list: string, key: string, value: string): JsonRecord {
-    const items = Array.isArray(parent[list]) ? (parent[list] as unknown[]) : [];
-    parent[list] = items;
-    const found = items.find((i): i is JsonRecord => isRecord(i) && i[key] === value);
-    if (found) return found;
-    const created: JsonRecord = { [key]: value };
-    items.push(created);
-    return created;
-  }
-}
-
-/**
- * Pins the order of every keyed list to which the patch adds an element. Without it the server
- * places new elements *before* the ones it already has (its merge takes a patch element whenever
- * it cannot compare positions), so the result would depend on patch element order. With
- * `$setElementOrder/<list>` naming every element, the server keeps exactly the order `predicted`
- * shows: the observed elements in place, new ones appended. Lists that only merge or delete keep
- * their order by themselves and get no directive.
- */
-function pinElementOrder(root: JsonRecord, observed: PodSpec, predicted: PodSpec): void {
-  const spec = ((root.spec as JsonRecord | undefined)?.template as JsonRecord | undefined)?.spec;
-  if (!isRecord(spec)) return;
-  pinList(spec, 'volumes', 'name', observed.volumes, predicted.volumes);
-  for (const kind of ['containers', 'initContainers'] as const) {
-    pinList(spec, kind, 'name', observed[kind], predicted[kind]);
-    const list = spec[kind];
-    if (!Array.isArray(list)) continue;
-    for (const element of list) {
-      if (!isRecord(element) || element.$patch === 'delete') continue;
-      const before = (observed[kind] ?? []).find((c) => c.name === element.name);
-      if (!before) continue; // a new container is taken as given, in its own order
-      const after = (predicted[kind] ?? []).find((c) => c.name === element.name);
-      pinList(element, 'volumeMounts', 'mountPath', before?.volumeMounts, after?.volumeMounts);
-      pinList(element, 'env', 'name', before?.env, after?.env);
-    }
-  }
-}
-
-function pinList(
-  parent: JsonRecord,
-  field: string,
-  key: string,
-  observed: readonly object[] | undefined,
-  predicted: readonly object[] | undefined,
-): void {
-  const list = parent[field];
-  const directive = `$setElementOrder/${field}`;
-  if (!Array.isArray(list)) return;
-  // The server insists the patch list follows the order it pins: deletions first, then the rest
-  // in predicted order (so also when a directive was set by an ordering fragment).
-  const indexIn = (items: readonly object[] | undefined, element: unknown): number =>
-    (items ?? []).findIndex((i) => isRecord(element) && (i as JsonRecord)[key] === element[key]);
-  const rank = (element: unknown): number =>
-    isRecord(element) && element.$patch === 'delete'
-      ? indexIn(observed, element) - 1_000_000
-      : indexIn(predicted, element);
-  const ordered = [...list].sort((a, b) => rank(a) - rank(b));
-  list.splice(0, list.length, ...ordered);
-  if (directive in parent) return;
-  const had = new Set((observed ?? []).map((o) => (o as JsonRecord)[key]));
-  const adds = list.some((e) => isRecord(e) && e.$patch !== 'delete' && !had.has(e[key]));
-  if (!adds) return;
-  parent[directive] = (predicted ?? []).map((e) => ({ [key]: (e as JsonRecord)[key] }));
-}
-
-/** The server drops empty lists when it stores an object; the prediction does the same. */
-function dropIfEmpty(parent: object, field: string): void {
-  const record = parent as JsonRecord;
-  if (Array.isArray(record[field]) && (record[field] as unknown[]).length === 0)
-    delete record[field];
-}
-
 function kindOf(options: ContainerSelector): ContainerKind {
   return options.initContainer === true ? 'initContainers' : 'containers';
-}
-
-function findContainer(w: Working, kind: ContainerKind, name: string): Container | undefined {
-  return (w.template.spec[kind] ?? []).find((c) => c.name === name);
-}
-
-function requireContainer(w: Working, kind: ContainerKind, name: string): Container {
-  const found = findContainer(w, kind, name);
-  if (found) return found;
-  const available = (w.template.spec[kind] ?? []).map((c) => c.name);
-  throw new ContainerNotFoundError(name, kind, available, w.name);
-}
-
-/**
- * The object holding `path`'s last field in the working template, and a thunk that returns (and
- * creates) the matching object in the patch. With `create`, missing intermediate objects are made.
- */
-function resolveField(
-  w: Working,
-  p: PatchBody,
-  path: string[],
-  create: boolean,
-): { parent: JsonRecord | undefined; patchParent: () => JsonRecord; field: string } {
-  const field = path[path.length - 1] ?? '';
-  const spec = w.template.spec as JsonRecord;
-  if (path[0] === 'containers' || path[0] === 'initContainers') {
-    const kind = path[0];
-    const name = path[1] ?? '';
-    const container = requireContainer(w, kind, name) as JsonRecord;
-    let parent: JsonRecord | undefined = container;
-    for (const segment of path.slice(2, -1)) parent = descend(parent, segment, create);
-    return {
-      parent,
-      field,
-      patchParent: () => path.slice(2, -1).reduce((o, s) => p.child(o, s), p.container(kind, name)),
-    };
-  }
-  let parent: JsonRecord | undefined = spec;
-  for (const segment of path.slice(0, -1)) parent = descend(parent, segment, create);
-  return {
-    parent,
-    field,
-    patchParent: () => path.slice(0, -1).reduce((o, s) => p.child(o, s), p.podSpec()),
-  };
-}
-
-function descend(
-  parent: JsonRecord | undefined,
-  key: string,
-  create: boolean,
-): JsonRecord | undefined {
-  if (!parent) return undefined;
-  const next = parent[key];
-  if (isRecord(next)) return next;
-  if (!create) return undefined;
-  const created: JsonRecord = {};
-  parent[key] = created;
-  return created;
-}
-
-function checkConsistency(w: Working): void {
-  const volumes = new Set((w.template.spec.volumes ?? []).map((v) => v.name));
-  for (const kind of ['containers', 'initContainers'] as const) {
-    for (const c of w.template.spec[kind] ?? []) {
-      for (const m of c.volumeMounts ?? []) {
-        if (volumes.has(m.name) || w.claimTemplates.has(m.name)) continue;
-        const owner =
-          w.ensuredMounts.get(`${kind}/${c.name}:${m.mountPath}`) ?? w.removedVolumes.get(m.name);
-        if (owner !== undefined) {
-          throw new PlanInconsistentError(
-            `${owner}: container ${c.name} would mount volume ${m.name} at ${m.mountPath}, ` +
-              'but the pod would have no such volume; ensure the volume (or remove the mount) in the same plan',
-          );
-        }
-      }
-    }
-  }
 }
 
 function describeSource(volume: Volume): string {
@@ -1062,28 +764,4 @@ function describeSource(volume: Volume): string {
       .filter((k) => k !== 'name')
       .join(', ') || 'no source'
   );
-}
-
-function describePath(path: string[]): string {
-  if (path[0] === 'containers' || path[0] === 'initContainers') {
-    return `${path[1] ?? ''} ${path.slice(2).join('.')}`;
-  }
-  return `pod ${path.join('.')}`;
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (isRecord(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => value[k] !== undefined)
-        .map((k) => [k, sortKeys(value[k])]),
-    );
-  }
-  return value;
 }
