@@ -95,6 +95,8 @@ export function createKubePort(options: KubePortOptions = {}): KubePort {
 }
 
 class HttpKubePort implements KubePort {
+  /** One keep-alive TLS agent instead of a new agent per request (see KeepAliveAgents). */
+  private readonly keepAlive = new KeepAliveAgents();
   private readonly fieldManager: string;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
@@ -250,6 +252,7 @@ class HttpKubePort implements KubePort {
         { cause: error },
       );
     }
+    opts.agent = this.keepAlive.reuse(opts.agent);
     const headers: http.OutgoingHttpHeaders = {
       ...(opts.headers as http.OutgoingHttpHeaders | undefined),
       Accept: 'application/json',
@@ -295,7 +298,11 @@ class HttpKubePort implements KubePort {
         if (settled) return;
         settled = true;
         this.emit(spec, undefined);
-        reject(this.connectionError(spec, error, connected));
+        // A keep-alive socket the server closed while idle fails as soon as we write to it: the
+        // server never read the request, so even a create or patch may be sent again.
+        const code = (error as NodeJS.ErrnoException).code;
+        const staleSocket = request.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+        reject(this.connectionError(spec, error, connected && !staleSocket));
       });
       request.once('response', (response) => {
         settled = true;
@@ -438,5 +445,35 @@ export class RequestLog {
   /** Forgets what was logged, e.g. between the setup and the step under test. */
   clear(): void {
     this.requests.length = 0;
+  }
+}
+
+/**
+ * client-node's `applyToHTTPSOptions` builds a new, non-keep-alive `https.Agent` on every call, so
+ * each request would pay a TCP connection and a TLS handshake. We keep one keep-alive agent with
+ * the same TLS options and hand it out while those options stay the same (a rotated certificate
+ * gets a new one). Proxy agents and anything else that is not a plain `https.Agent` pass through
+ * untouched. Idle keep-alive sockets do not keep a hook process alive.
+ */
+class KeepAliveAgents {
+  private key = '';
+  private agent: https.Agent | undefined;
+
+  reuse(given: https.RequestOptions['agent']): https.RequestOptions['agent'] {
+    if (!(given instanceof https.Agent) || Object.getPrototypeOf(given) !== https.Agent.prototype) {
+      return given;
+    }
+    const options = (given as https.Agent & { options: https.AgentOptions }).options;
+    const key = JSON.stringify(
+      ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((name) => {
+        const value = (options as Record<string, unknown>)[name];
+        return Buffer.isBuffer(value) ? value.toString('base64') : String(value);
+      }),
+    );
+    if (this.agent && key === this.key) return this.agent;
+    this.agent?.destroy();
+    this.key = key;
+    this.agent = new https.Agent({ ...options, keepAlive: true });
+    return this.agent;
   }
 }

@@ -80,7 +80,7 @@ cd "$root"
 
 status=0
 mkdir -p "$root/.test-results"
-"${jest[@]}" tests/kube/client.test.ts tests/kube/self.test.ts --selectProjects unit \
+"${jest[@]}" tests/kube/client.test.ts tests/kube/client-keepalive.test.ts tests/kube/self.test.ts --selectProjects unit \
   --json --outputFile="$root/.test-results/compat-unit.json" "$@" || status=$?
 
 # The integration project's global setup reuses a running cluster or starts (and then stops) one,
