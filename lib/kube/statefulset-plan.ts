@@ -15,33 +15,48 @@
  *
  * The plan's parts, one concept a module; this one re-exports the public names of the others so
  * `statefulset-plan.js` stays the one import for the whole plan:
- * - statefulset-plan.ts: the fragment vocabulary and `StatefulSetPlan`, which collects fragments
- *   and computes;
+ * - statefulset-plan.ts: `StatefulSetPlan`, a facade whose methods delegate to the subject modules
+ *   below, with the fragment bookkeeping (a conflict is refused when it is added) and `compute()`;
+ * - statefulset-plan-volumes.ts: volumes and volume mounts (`VolumeMountOptions`);
+ * - statefulset-plan-containers.ts: containers, init containers, env (`InitContainerOptions`);
+ * - statefulset-plan-security.ts: pod and container securityContext (its two fragment types);
+ * - statefulset-plan-fields.ts: annotations, pod spec fields, the generic field fragments;
+ * - statefulset-plan-fragment.ts: what a fragment is and its phases (`ContainerKind`,
+ *   `ContainerSelector`);
  * - statefulset-plan-errors.ts: the typed errors `compute()` throws;
  * - statefulset-plan-patch.ts: the working copy and patch body fragments write into (private);
  * - statefulset-plan-merge.ts: the strategic merge rules used to predict the result (private);
  * - statefulset-plan-apply.ts: `applyPlan` and `reconcileStatefulSet`, the I/O.
+ * The subject modules never import this one; they get the plan's `add` as an argument.
  */
 import type { ObjectRef, Patch } from './port.js';
-import { MountPathConflictError, PlanConflictError } from './statefulset-plan-errors.js';
-import { covers, isRecord, jsonEqual, mergeValue } from './statefulset-plan-merge.js';
+import * as containers from './statefulset-plan-containers.js';
+import type { InitContainerOptions } from './statefulset-plan-containers.js';
+import { PlanConflictError } from './statefulset-plan-errors.js';
+import * as fieldFragments from './statefulset-plan-fields.js';
+import type {
+  AddFragment,
+  ContainerKind,
+  ContainerSelector,
+  Fragment,
+} from './statefulset-plan-fragment.js';
 import {
-  canonical,
   checkConsistency,
-  describePath,
-  dropIfEmpty,
-  findContainer,
   PatchBody,
   pinElementOrder,
-  requireContainer,
-  resolveField,
   type JsonRecord,
   type Working,
 } from './statefulset-plan-patch.js';
+import * as security from './statefulset-plan-security.js';
+import type {
+  ContainerSecurityContextFragment,
+  PodSecurityContextFragment,
+} from './statefulset-plan-security.js';
+import * as volumes from './statefulset-plan-volumes.js';
+import type { VolumeMountOptions } from './statefulset-plan-volumes.js';
 import type {
   Container,
   EnvVar,
-  PodSecurityContext,
   PodTemplateSpec,
   StatefulSet,
   Volume,
@@ -61,51 +76,13 @@ export type {
   ReconcileStatefulSetOptions,
   StatefulSetReconcile,
 } from './statefulset-plan-apply.js';
-
-/** Which container list a fragment addresses: the workload containers or the init containers. */
-export type ContainerKind = 'containers' | 'initContainers';
-
-/** Addresses init containers instead of workload containers. */
-export interface ContainerSelector {
-  /** Target `initContainers` instead of `containers` (default false). */
-  initContainer?: boolean;
-}
-
-/** Options of `ensureVolumeMount`. */
-export interface VolumeMountOptions extends ContainerSelector {
-  /**
-   * Remove other mounts of the same volume in this container (default true). A capability mounts
-   * its volume once; when the desired path changes the mount must MOVE, because volumeMounts merge
-   * by mountPath and a plain merge would leave the old path mounted too.
-   */
-  moveExisting?: boolean;
-}
-
-/** Options of `ensureInitContainer`. */
-export interface InitContainerOptions {
-  /**
-   * `first` makes the init container run before all others (e.g. network setup that the others
-   * depend on); `any` (default) leaves ordering to the server, which appends new elements.
-   */
-  position?: 'first' | 'any';
-}
-
-/** Pod-level securityContext fields to ensure; `null` means "must be absent". */
-export type PodSecurityContextFragment = {
-  [K in keyof PodSecurityContext]?: PodSecurityContext[K] | null;
-};
-
-/** Container securityContext fields to ensure; `null` means "must be absent". */
-export interface ContainerSecurityContextFragment {
-  /** Capabilities that must be present; they are added to, never replace, the observed lists. */
-  capabilities?: { add?: string[]; drop?: string[] };
-  privileged?: boolean | null;
-  runAsUser?: number | null;
-  runAsGroup?: number | null;
-  runAsNonRoot?: boolean | null;
-  allowPrivilegeEscalation?: boolean | null;
-  readOnlyRootFilesystem?: boolean | null;
-}
+export type { ContainerKind, ContainerSelector } from './statefulset-plan-fragment.js';
+export type { VolumeMountOptions } from './statefulset-plan-volumes.js';
+export type { InitContainerOptions } from './statefulset-plan-containers.js';
+export type {
+  ContainerSecurityContextFragment,
+  PodSecurityContextFragment,
+} from './statefulset-plan-security.js';
 
 /** One line of "what this patch does and who asked for it". */
 export interface PlanChange {
@@ -143,27 +120,6 @@ export interface ComputeOptions {
   optimisticLock?: boolean;
 }
 
-interface Fragment {
-  readonly owner: string;
-  /** What the fragment is about; two fragments with one key must agree. */
-  readonly key: string;
-  /** Canonical desired value, to tell an identical duplicate from a conflict. */
-  readonly identity: string;
-  /** Fragments apply in phase order so e.g. a sidecar exists before a mount into it. */
-  readonly phase: number;
-  /** Applies the fragment; returns a change summary, or undefined when already satisfied. */
-  apply(working: Working, patch: PatchBody): string | undefined;
-}
-
-const PHASE = {
-  container: 0,
-  volume: 1,
-  member: 2,
-  removeMember: 3,
-  removeContainer: 4,
-  removeVolume: 5,
-} as const;
-
 /**
  * A StatefulSet pod-template change under construction: capabilities add fragments, then
  * `compute()` returns the single patch (or none). Build a fresh plan from the StatefulSet you just
@@ -171,6 +127,19 @@ const PHASE = {
  */
 export class StatefulSetPlan {
   private readonly fragments: Fragment[] = [];
+
+  /**
+   * Records a fragment; the subject modules get it as their `AddFragment`. An identical duplicate is
+   * a no-op; a different fragment for the same key throws at once, naming both owners.
+   */
+  private readonly add: AddFragment = (fragment) => {
+    const same = this.fragments.find((f) => f.key === fragment.key);
+    if (same) {
+      if (same.identity === fragment.identity) return;
+      throw new PlanConflictError(fragment.key, [same.owner, fragment.owner]);
+    }
+    this.fragments.push(fragment);
+  };
 
   private constructor(readonly observed: StatefulSet) {}
 
@@ -201,54 +170,14 @@ export class StatefulSetPlan {
 
   /** Ensures a pod volume with this name whose source contains `volume`'s fields. */
   ensureVolume(owner: string, volume: Volume): this {
-    const desired = structuredClone(volume);
-    return this.add({
-      owner,
-      key: `volume ${volume.name}`,
-      identity: canonical(desired),
-      phase: PHASE.volume,
-      apply: (w, p) => {
-        w.ensuredVolumes.add(desired.name);
-        const volumes = (w.template.spec.volumes ??= []);
-        const index = volumes.findIndex((v) => v.name === desired.name);
-        const existing = volumes[index];
-        if (existing && covers(desired, existing)) return undefined;
-        const element = p.element(p.podSpec(), 'volumes', 'name', desired.name);
-        Object.assign(element, structuredClone(desired));
-        const extra = existing ? Object.keys(existing).filter((k) => !(k in desired)) : [];
-        if (existing && extra.length > 0) {
-          // A volume has exactly one source; `$retainKeys` drops the old one instead of merging.
-          element.$retainKeys = Object.keys(desired).sort();
-          volumes[index] = structuredClone(desired);
-          return `replace volume ${desired.name} (${describeSource(existing)} -> ${describeSource(desired)})`;
-        }
-        if (existing) {
-          volumes[index] = mergeValue(existing, desired) as Volume;
-          return `update volume ${desired.name} (${describeSource(existing)} -> ${describeSource(desired)})`;
-        }
-        volumes.push(structuredClone(desired));
-        return `add volume ${desired.name} (${describeSource(desired)})`;
-      },
-    });
+    volumes.ensureVolume(this.add, owner, volume);
+    return this;
   }
 
   /** Ensures no pod volume has this name. Its mounts must be removed too (see `removeVolumeMounts`). */
   removeVolume(owner: string, name: string): this {
-    return this.add({
-      owner,
-      key: `volume ${name}`,
-      identity: 'absent',
-      phase: PHASE.removeVolume,
-      apply: (w, p) => {
-        const volumes = w.template.spec.volumes ?? [];
-        if (!volumes.some((v) => v.name === name)) return undefined;
-        w.removedVolumes.set(name, owner);
-        w.template.spec.volumes = volumes.filter((v) => v.name !== name);
-        dropIfEmpty(w.template.spec, 'volumes');
-        p.element(p.podSpec(), 'volumes', 'name', name).$patch = 'delete';
-        return `remove volume ${name}`;
-      },
-    });
+    volumes.removeVolume(this.add, owner, name);
+    return this;
   }
 
   /**
@@ -261,57 +190,8 @@ export class StatefulSetPlan {
     mount: VolumeMount,
     options: VolumeMountOptions = {},
   ): this {
-    const desired = structuredClone(mount);
-    const kind = kindOf(options);
-    const move = options.moveExisting ?? true;
-    return this.add({
-      owner,
-      key: `${kind}/${container} mount ${mount.mountPath}`,
-      identity: canonical({ desired, move }),
-      phase: PHASE.member,
-      apply: (w, p) => {
-        const target = requireContainer(w, kind, container);
-        const mounts = (target.volumeMounts ??= []);
-        const atPath = mounts.find((m) => m.mountPath === desired.mountPath);
-        if (atPath && atPath.name !== desired.name) {
-          throw new MountPathConflictError(container, desired.mountPath, atPath.name, desired.name);
-        }
-        const stale = move
-          ? mounts.filter((m) => m.name === desired.name && m.mountPath !== desired.mountPath)
-          : [];
-        for (const old of stale) {
-          const other = w.ensuredMounts.get(`${kind}/${container}:${old.mountPath}`);
-          if (other !== undefined) {
-            throw new PlanConflictError(
-              `volume ${desired.name} in ${container}`,
-              [other, owner],
-              'mount it at different paths',
-            );
-          }
-        }
-        w.ensuredMounts.set(`${kind}/${container}:${desired.mountPath}`, owner);
-        if (atPath && covers(desired, atPath) && stale.length === 0) return undefined;
-        const element = p.container(kind, container);
-        for (const old of stale)
-          p.element(element, 'volumeMounts', 'mountPath', old.mountPath).$patch = 'delete';
-        Object.assign(
-          p.element(element, 'volumeMounts', 'mountPath', desired.mountPath),
-          structuredClone(desired),
-        );
-        target.volumeMounts = mergeValue(
-          mounts.filter((m) => !stale.includes(m)),
-          [desired],
-          'volumeMounts',
-        ) as VolumeMount[];
-        if (stale.length > 0) {
-          const from = stale.map((m) => m.mountPath).join(', ');
-          return `move mount of volume ${desired.name} in ${container} from ${from} to ${desired.mountPath}`;
-        }
-        return atPath
-          ? `update mount of volume ${desired.name} at ${desired.mountPath} in ${container}`
-          : `mount volume ${desired.name} at ${desired.mountPath} in ${container}`;
-      },
-    });
+    volumes.ensureVolumeMount(this.add, owner, container, mount, options);
+    return this;
   }
 
   /** Ensures nothing is mounted at `mountPath` in `container` (a missing container counts as done). */
@@ -321,53 +201,14 @@ export class StatefulSetPlan {
     mountPath: string,
     options: ContainerSelector = {},
   ): this {
-    const kind = kindOf(options);
-    return this.add({
-      owner,
-      key: `${kind}/${container} mount ${mountPath}`,
-      identity: 'absent',
-      phase: PHASE.removeMember,
-      apply: (w, p) => {
-        const target = findContainer(w, kind, container);
-        const mounts = target?.volumeMounts ?? [];
-        const old = mounts.find((m) => m.mountPath === mountPath);
-        if (!target || !old) return undefined;
-        target.volumeMounts = mounts.filter((m) => m !== old);
-        dropIfEmpty(target, 'volumeMounts');
-        p.element(p.container(kind, container), 'volumeMounts', 'mountPath', mountPath).$patch =
-          'delete';
-        return `unmount ${old.name} from ${mountPath} in ${container}`;
-      },
-    });
+    volumes.removeVolumeMountAt(this.add, owner, container, mountPath, options);
+    return this;
   }
 
   /** Ensures no container or init container mounts `volume` anywhere: the exact undo of mounting it. */
   removeVolumeMounts(owner: string, volume: string): this {
-    return this.add({
-      owner,
-      key: `mounts of volume ${volume}`,
-      identity: 'absent',
-      phase: PHASE.removeMember,
-      apply: (w, p) => {
-        const removed: string[] = [];
-        for (const kind of ['containers', 'initContainers'] as const) {
-          for (const c of w.template.spec[kind] ?? []) {
-            const stale = (c.volumeMounts ?? []).filter((m) => m.name === volume);
-            if (stale.length === 0) continue;
-            const element = p.container(kind, c.name);
-            for (const m of stale) {
-              p.element(element, 'volumeMounts', 'mountPath', m.mountPath).$patch = 'delete';
-              removed.push(`${m.mountPath} in ${c.name}`);
-            }
-            c.volumeMounts = (c.volumeMounts ?? []).filter((m) => m.name !== volume);
-            dropIfEmpty(c, 'volumeMounts');
-          }
-        }
-        return removed.length > 0
-          ? `unmount volume ${volume} from ${removed.join(', ')}`
-          : undefined;
-      },
-    });
+    volumes.removeVolumeMounts(this.add, owner, volume);
+    return this;
   }
 
   /**
@@ -376,7 +217,8 @@ export class StatefulSetPlan {
    * patch loop.
    */
   ensureContainer(owner: string, container: Container): this {
-    return this.addContainer(owner, 'containers', container, 'any');
+    containers.ensureContainer(this.add, owner, container);
+    return this;
   }
 
   /** Ensures an init container exists, optionally running first (see `InitContainerOptions`). */
@@ -385,85 +227,32 @@ export class StatefulSetPlan {
     container: Container,
     options: InitContainerOptions = {},
   ): this {
-    const position = options.position ?? 'any';
-    if (position === 'first') {
-      this.add({
-        owner,
-        key: 'first init container',
-        identity: container.name,
-        phase: PHASE.member,
-        apply: (w, p) => {
-          const list = w.template.spec.initContainers ?? [];
-          if (list[0]?.name === container.name) return undefined;
-          const moved = list.filter((c) => c.name === container.name);
-          w.template.spec.initContainers = [
-            ...moved,
-            ...list.filter((c) => c.name !== container.name),
-          ];
-          p.podSpec()['$setElementOrder/initContainers'] = w.template.spec.initContainers.map(
-            (c) => ({
-              name: c.name,
-            }),
-          );
-          return `run init container ${container.name} first`;
-        },
-      });
-    }
-    return this.addContainer(owner, 'initContainers', container, position);
+    containers.ensureInitContainer(this.add, owner, container, options);
+    return this;
   }
 
   /** Ensures a workload container is gone (e.g. a sidecar whose relation was removed). */
   removeContainer(owner: string, name: string): this {
-    return this.removeContainerOf(owner, 'containers', name);
+    containers.removeContainer(this.add, owner, name);
+    return this;
   }
 
   /** Ensures an init container is gone. */
   removeInitContainer(owner: string, name: string): this {
-    return this.removeContainerOf(owner, 'initContainers', name);
+    containers.removeInitContainer(this.add, owner, name);
+    return this;
   }
 
   /** Ensures an environment variable of a container (env merges by name). */
   ensureEnv(owner: string, container: string, env: EnvVar, options: ContainerSelector = {}): this {
-    const kind = kindOf(options);
-    const desired = structuredClone(env);
-    return this.add({
-      owner,
-      key: `${kind}/${container} env ${env.name}`,
-      identity: canonical(desired),
-      phase: PHASE.member,
-      apply: (w, p) => {
-        const target = requireContainer(w, kind, container);
-        const existing = (target.env ?? []).find((e) => e.name === desired.name);
-        if (existing && jsonEqual(desired, existing)) return undefined;
-        const element = p.element(p.container(kind, container), 'env', 'name', desired.name);
-        Object.assign(element, structuredClone(desired));
-        // value and valueFrom exclude each other: replace, never merge, an existing variable.
-        target.env = [...(target.env ?? []).filter((e) => e.name !== desired.name), desired];
-        if (existing && 'value' in existing && !('value' in desired)) element.value = null;
-        if (existing && 'valueFrom' in existing && !('valueFrom' in desired))
-          element.valueFrom = null;
-        return `set env ${desired.name} in ${container}`;
-      },
-    });
+    containers.ensureEnv(this.add, owner, container, env, options);
+    return this;
   }
 
   /** Ensures a container has no environment variable of this name. */
   removeEnv(owner: string, container: string, name: string, options: ContainerSelector = {}): this {
-    const kind = kindOf(options);
-    return this.add({
-      owner,
-      key: `${kind}/${container} env ${name}`,
-      identity: 'absent',
-      phase: PHASE.removeMember,
-      apply: (w, p) => {
-        const target = findContainer(w, kind, container);
-        if (!target || !(target.env ?? []).some((e) => e.name === name)) return undefined;
-        target.env = (target.env ?? []).filter((e) => e.name !== name);
-        dropIfEmpty(target, 'env');
-        p.element(p.container(kind, container), 'env', 'name', name).$patch = 'delete';
-        return `remove env ${name} from ${container}`;
-      },
-    });
+    containers.removeEnv(this.add, owner, container, name, options);
+    return this;
   }
 
   /**
@@ -472,14 +261,7 @@ export class StatefulSetPlan {
    * `supplementalGroups` are unions: each listed value must be present. `null` removes a field.
    */
   ensurePodSecurityContext(owner: string, fields: PodSecurityContextFragment): this {
-    for (const [field, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) {
-        for (const item of value) this.addUnionMember(owner, ['securityContext', field], item);
-      } else {
-        this.addField(owner, ['securityContext', field], value);
-      }
-    }
+    security.ensurePodSecurityContext(this.add, owner, fields);
     return this;
   }
 
@@ -493,21 +275,7 @@ export class StatefulSetPlan {
     fields: ContainerSecurityContextFragment,
     options: ContainerSelector = {},
   ): this {
-    const kind = kindOf(options);
-    const base = [kind, container, 'securityContext'];
-    for (const [field, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      if (field === 'capabilities' && isRecord(value)) {
-        for (const list of ['add', 'drop'] as const) {
-          const items = value[list];
-          if (!Array.isArray(items)) continue;
-          for (const item of items)
-            this.addUnionMember(owner, [...base, 'capabilities', list], item);
-        }
-      } else {
-        this.addField(owner, [...base, field], value);
-      }
-    }
+    security.ensureContainerSecurityContext(this.add, owner, container, fields, options);
     return this;
   }
 
@@ -518,17 +286,7 @@ export class StatefulSetPlan {
     capabilities: { add?: string[]; drop?: string[] },
     options: ContainerSelector = {},
   ): this {
-    const kind = kindOf(options);
-    for (const list of ['add', 'drop'] as const) {
-      for (const item of capabilities[list] ?? []) {
-        this.addUnionMember(
-          owner,
-          [kind, container, 'securityContext', 'capabilities', list],
-          item,
-          false,
-        );
-      }
-    }
+    security.removeContainerCapabilities(this.add, owner, container, capabilities, options);
     return this;
   }
 
@@ -537,40 +295,14 @@ export class StatefulSetPlan {
    * pods). Useful to record what a capability added, so that removal later is exact. `null` removes.
    */
   ensureAnnotation(owner: string, key: string, value: string | null): this {
-    return this.add({
-      owner,
-      key: `annotation ${key}`,
-      identity: canonical(value),
-      phase: PHASE.member,
-      apply: (w, p) => {
-        if ((w.annotations[key] ?? null) === value) return undefined;
-        const annotations = p.child(p.objectMeta(), 'annotations');
-        annotations[key] = value;
-        if (value === null) delete w.annotations[key];
-        else w.annotations[key] = value;
-        return value === null ? `remove annotation ${key}` : `set annotation ${key}`;
-      },
-    });
+    fieldFragments.ensureAnnotation(this.add, owner, key, value);
+    return this;
   }
 
   /** Ensures a pod-template annotation; changing one restarts pods (e.g. a config checksum). */
   ensureTemplateAnnotation(owner: string, key: string, value: string | null): this {
-    return this.add({
-      owner,
-      key: `template annotation ${key}`,
-      identity: canonical(value),
-      phase: PHASE.member,
-      apply: (w, p) => {
-        const current = w.template.metadata?.annotations?.[key] ?? null;
-        if (current === value) return undefined;
-        p.child(p.templateMeta(), 'annotations')[key] = value;
-        const metadata = (w.template.metadata ??= {});
-        const annotations = (metadata.annotations ??= {});
-        if (value === null) delete annotations[key];
-        else annotations[key] = value;
-        return value === null ? `remove pod annotation ${key}` : `set pod annotation ${key}`;
-      },
-    });
+    fieldFragments.ensureTemplateAnnotation(this.add, owner, key, value);
+    return this;
   }
 
   /**
@@ -579,18 +311,8 @@ export class StatefulSetPlan {
    * merge; `null` removes the field.
    */
   ensurePodSpecField(owner: string, field: string, value: unknown): this {
-    if (
-      [
-        'containers',
-        'initContainers',
-        'ephemeralContainers',
-        'volumes',
-        'securityContext',
-      ].includes(field)
-    ) {
-      throw new TypeError(`use the dedicated StatefulSetPlan method for pod spec field ${field}`);
-    }
-    return this.addField(owner, [field], value);
+    fieldFragments.ensurePodSpecField(this.add, owner, field, value);
+    return this;
   }
 
   /**
@@ -641,127 +363,4 @@ export class StatefulSetPlan {
       observed,
     };
   }
-
-  private add(fragment: Fragment): this {
-    const same = this.fragments.find((f) => f.key === fragment.key);
-    if (same) {
-      if (same.identity === fragment.identity) return this;
-      throw new PlanConflictError(fragment.key, [same.owner, fragment.owner]);
-    }
-    this.fragments.push(fragment);
-    return this;
-  }
-
-  private addContainer(
-    owner: string,
-    kind: ContainerKind,
-    container: Container,
-    position: 'first' | 'any',
-  ): this {
-    const desired = structuredClone(container);
-    return this.add({
-      owner,
-      key: `${kind}/${container.name}`,
-      identity: canonical({ desired, position }),
-      phase: PHASE.container,
-      apply: (w, p) => {
-        const list = (w.template.spec[kind] ??= []);
-        const index = list.findIndex((c) => c.name === desired.name);
-        const existing = list[index];
-        if (existing && covers(desired, existing)) return undefined;
-        Object.assign(p.container(kind, desired.name), structuredClone(desired));
-        const noun = kind === 'initContainers' ? 'init container' : 'container';
-        if (existing) {
-          list[index] = mergeValue(existing, desired, undefined) as Container;
-          return `update ${noun} ${desired.name}`;
-        }
-        // The server appends new elements; a 'first' position is a separate ordering fragment.
-        list.push(structuredClone(desired));
-        return `add ${noun} ${desired.name}`;
-      },
-    });
-  }
-
-  private removeContainerOf(owner: string, kind: ContainerKind, name: string): this {
-    return this.add({
-      owner,
-      key: `${kind}/${name}`,
-      identity: 'absent',
-      phase: PHASE.removeContainer,
-      apply: (w, p) => {
-        const list = w.template.spec[kind] ?? [];
-        if (!list.some((c) => c.name === name)) return undefined;
-        w.template.spec[kind] = list.filter((c) => c.name !== name);
-        if (kind === 'initContainers') dropIfEmpty(w.template.spec, kind);
-        p.container(kind, name).$patch = 'delete';
-        return `remove ${kind === 'initContainers' ? 'init container' : 'container'} ${name}`;
-      },
-    });
-  }
-
-  /**
-   * A scalar or object field at `path`: `[field]` of the pod spec, `['securityContext', f]` of the
-   * pod securityContext, or `[kind, container, 'securityContext', f]` of a container.
-   */
-  private addField(owner: string, path: string[], value: unknown): this {
-    const desired = structuredClone(value);
-    return this.add({
-      owner,
-      key: describePath(path),
-      identity: canonical(desired),
-      phase: PHASE.member,
-      apply: (w, p) => {
-        const { parent, field } = resolveField(w, p, path, false);
-        if (covers(desired, parent?.[field], field)) return undefined;
-        const { parent: target, patchParent } = resolveField(w, p, path, true);
-        const before = target?.[field];
-        patchParent()[field] = structuredClone(desired);
-        if (desired === null) delete target?.[field];
-        else if (target) target[field] = mergeValue(before, desired, field);
-        if (desired === null) return `remove ${describePath(path)}`;
-        const was = before === undefined ? '' : ` (was ${JSON.stringify(before)})`;
-        return `set ${describePath(path)} to ${JSON.stringify(desired)}${was}`;
-      },
-    });
-  }
-
-  /**
-   * One member of an atomic list treated as a set (`capabilities.add`, `supplementalGroups`). The
-   * server replaces such lists whole, so the patch carries the complete working list.
-   */
-  private addUnionMember(owner: string, path: string[], item: unknown, present = true): this {
-    return this.add({
-      owner,
-      key: `${describePath(path)} ${JSON.stringify(item)}`,
-      identity: present ? 'present' : 'absent',
-      phase: present ? PHASE.member : PHASE.removeMember,
-      apply: (w, p) => {
-        const field = path[path.length - 1] ?? '';
-        const { parent } = resolveField(w, p, path, false);
-        const list = parent?.[field];
-        const has = Array.isArray(list) && list.some((x) => jsonEqual(x, item));
-        if (has === present) return undefined;
-        const { parent: target, patchParent } = resolveField(w, p, path, true);
-        const current = Array.isArray(target?.[field]) ? (target?.[field] as unknown[]) : [];
-        const next = present ? [...current, item] : current.filter((x) => !jsonEqual(x, item));
-        if (target) target[field] = next;
-        patchParent()[field] = structuredClone(next);
-        return `${present ? 'add' : 'remove'} ${JSON.stringify(item)} ${present ? 'to' : 'from'} ${describePath(path)}`;
-      },
-    });
-  }
-}
-
-function kindOf(options: ContainerSelector): ContainerKind {
-  return options.initContainer === true ? 'initContainers' : 'containers';
-}
-
-function describeSource(volume: Volume): string {
-  const claim = volume.persistentVolumeClaim?.claimName;
-  if (claim !== undefined) return `claim ${claim}`;
-  return (
-    Object.keys(volume)
-      .filter((k) => k !== 'name')
-      .join(', ') || 'no source'
-  );
 }
