@@ -219,7 +219,7 @@ function podFindings(pod: Pod, events: KubeEvent[], findings: FindingSet): void 
             kind: 'MultiAttach',
             pod: name,
             message: `pod ${name}: ${clip(message)}`,
-            hint: 'a ReadWriteOnce volume is still attached to another node; wait for the old pod to release it, or use ReadWriteMany / ReadWriteOncePod-aware placement',
+            hint: 'a ReadWriteOnce volume is still attached to another node: wait for the pod there to release it, run every pod that uses the claim on one node, or use a ReadWriteMany storage class',
           });
         } else {
           findings.add({

@@ -283,6 +283,10 @@ describe('diagnoseRollout', () => {
       }),
     );
     expect(d.findings.map((f) => f.kind)).toEqual(['MultiAttach', 'FailedMount']);
+    // ReadWriteOnce is per node: the way out is one node for every consumer, or RWX storage.
+    expect(d.findings[0]?.hint).toBe(
+      'a ReadWriteOnce volume is still attached to another node: wait for the pod there to release it, run every pod that uses the claim on one node, or use a ReadWriteMany storage class',
+    );
     expect(d.findings[1]?.message).toBe(
       'pod radarr-0 cannot mount a volume: MountVolume.SetUp failed for volume "media" : mount failed: exit status 32',
     );
