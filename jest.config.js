@@ -33,7 +33,8 @@ export default {
       testMatch: ['**/*.int.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.mjs',
       globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
-      testTimeout: 180000,
+      // testTimeout is global-only in Jest; this sets 180 s for this project alone.
+      setupFilesAfterEnv: ['<rootDir>/tests/support/long-timeout.ts'],
     },
     {
       // Benchmarks print ratios and never run under `npm test`; `npm run bench` selects them.
@@ -41,7 +42,7 @@ export default {
       displayName: 'bench',
       roots: ['<rootDir>/bench'],
       testMatch: ['<rootDir>/bench/**/*.bench.ts'],
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/tests/support/long-timeout.ts'],
     },
   ],
 };

@@ -236,4 +236,21 @@ describe('the local control plane', () => {
     );
     expect(otherPatch.status).toBe(403);
   });
+
+  it('receives DeleteOptions sent in a request body (the support helper frames DELETE bodies)', async () => {
+    await request(kc(), 'POST', `/api/v1/namespaces/${ns.name}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'guarded' },
+    });
+    const path = `/api/v1/namespaces/${ns.name}/configmaps/guarded`;
+    const stale = await rawRequest<{ reason: string }>(kc(), 'DELETE', path, {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: { uid: '00000000-0000-0000-0000-000000000000' },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.reason).toBe('Conflict');
+    expect((await rawRequest(kc(), 'GET', path)).status).toBe(200);
+  });
 });

@@ -71,8 +71,13 @@ export async function rawRequest<T = Record<string, unknown>>(
   await kc.applyToHTTPSOptions(options);
   const payload =
     body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  if (payload !== undefined)
-    (options.headers as Record<string, string>)['content-type'] = contentType;
+  if (payload !== undefined) {
+    const headers = options.headers as Record<string, string>;
+    headers['content-type'] = contentType;
+    // Without a length Node does not frame the body of a DELETE, and the server never sees the
+    // DeleteOptions (grace period, preconditions) it carries.
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
   return new Promise((resolve, reject) => {
     const req = https.request(options, (res) => {
       let data = '';
