@@ -17,7 +17,7 @@ import {
   waitUntil,
 } from '../support/cluster.js';
 import { jujuCharmStatefulSet, statefulSetRef } from '../support/objects.js';
-import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
+import { createBoundClaim, deleteVolumes } from '../support/storage.js';
 
 const ns = useTestNamespace('storage-req');
 const log = new RequestLog();
@@ -34,26 +34,7 @@ const sts = (name: string) => statefulSetRef(ns.name, name);
 
 /** A claim bound to its own pre-bound hostPath PV (the real PV binder does the binding). */
 async function boundClaim(name: string): Promise<void> {
-  pvs.push(await createHostPathVolume({ size: '1Gi', claim: { namespace: ns.name, name } }));
-  await port.create<PersistentVolumeClaim>({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'standard',
-      resources: { requests: { storage: '1Gi' } },
-    },
-  });
-  await waitUntil(`${name} to bind`, async () => {
-    const claim = await port.get<PersistentVolumeClaim>({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      namespace: ns.name,
-      name,
-    });
-    return claim.status?.phase === 'Bound';
-  });
+  pvs.push(await createBoundClaim(ns.name, name));
 }
 
 /**

@@ -21,7 +21,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createKubePort, RequestLog } from '../../lib/kube/client.js';
 import type { KubePort } from '../../lib/kube/port.js';
-import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../lib/kube/types.js';
+import type { Pod, StatefulSet } from '../../lib/kube/types.js';
 import { MemoryModel } from '../../lib/relations/memory-backend.js';
 import { StorageRequirer } from '../../lib/storage/requirer.js';
 import {
@@ -47,7 +47,7 @@ import {
   statefulSetRef,
   WORKLOAD_CONTAINER,
 } from '../support/objects.js';
-import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
+import { createBoundClaim, deleteVolumes } from '../support/storage.js';
 
 // jest-circus takes the default timeout from the global config only, so the integration project's
 // `testTimeout` does not reach this file; each step below waits with its own generous deadline.
@@ -104,27 +104,8 @@ const STUCK_READS = [
 
 /** A ReadWriteOnce claim bound to its own pre-bound hostPath PV; returns the PV's name. */
 async function boundClaim(name: string): Promise<string> {
-  const pv = await createHostPathVolume({ size: '1Gi', claim: { namespace: ns.name, name } });
+  const pv = await createBoundClaim(ns.name, name);
   pvs.push(pv);
-  await port.create<PersistentVolumeClaim>({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'standard',
-      resources: { requests: { storage: '1Gi' } },
-    },
-  });
-  await waitUntil(`${name} to bind`, async () => {
-    const claim = await port.get<PersistentVolumeClaim>({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      namespace: ns.name,
-      name,
-    });
-    return claim.status?.phase === 'Bound';
-  });
   return pv;
 }
 

@@ -9,7 +9,7 @@
  * exactly that and nothing more: it proves nothing about any real driver.
  */
 import { randomBytes } from 'node:crypto';
-import { adminKubeConfig, request } from './cluster.js';
+import { adminKubeConfig, request, waitUntil } from './cluster.js';
 
 export interface HostPathVolumeOptions {
   size: string;
@@ -80,4 +80,37 @@ export async function playResizeDriver(namespace: string, claimName: string): Pr
     },
     'application/merge-patch+json',
   );
+}
+
+/**
+ * A ReadWriteOnce claim on the default class, bound to its own pre-bound hostPath PV by the real
+ * PV binder; resolves once the claim is Bound. Returns the PV's name so the caller can delete it
+ * (PVs are cluster-scoped and outlive the test namespace).
+ */
+export async function createBoundClaim(
+  namespace: string,
+  name: string,
+  size = '1Gi',
+): Promise<string> {
+  const kc = adminKubeConfig();
+  const pv = await createHostPathVolume({ size, claim: { namespace, name } });
+  await request(kc, 'POST', `/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'standard',
+      resources: { requests: { storage: size } },
+    },
+  });
+  await waitUntil(`${name} to bind`, async () => {
+    const claim = await request<{ status?: { phase?: string } }>(
+      kc,
+      'GET',
+      `/api/v1/namespaces/${namespace}/persistentvolumeclaims/${name}`,
+    );
+    return claim.status?.phase === 'Bound';
+  });
+  return pv;
 }
