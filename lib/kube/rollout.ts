@@ -106,6 +106,11 @@ export interface EvidenceLimits {
   maxPods?: number;
   /** Claims read; default 10. */
   maxClaims?: number;
+  /**
+   * Claims the caller read moments ago in the same reconcile: used instead of reading them again,
+   * so diagnosing a stuck rollout costs no duplicate request.
+   */
+  knownClaims?: readonly PersistentVolumeClaim[];
 }
 
 /** Gathers evidence and diagnoses it: one call for "why is this rollout stuck?". */
@@ -191,12 +196,16 @@ export async function gatherRolloutEvidence(
   const claims: ClaimEvidence[] = [];
   for (const claimName of [...claimNames].slice(0, limits.maxClaims ?? 10)) {
     try {
-      const claim = await port.get<PersistentVolumeClaim>({
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        namespace,
-        name: claimName,
-      });
+      const claim =
+        limits.knownClaims?.find(
+          (c) => c.metadata.name === claimName && (c.metadata.namespace ?? namespace) === namespace,
+        ) ??
+        (await port.get<PersistentVolumeClaim>({
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          namespace,
+          name: claimName,
+        }));
       claims.push({ name: claimName, claim });
       if (claim.status?.phase !== 'Bound')
         events.push(...(await listEvents('PersistentVolumeClaim', claimName)));

@@ -245,7 +245,7 @@ export class StorageRequirer {
       if (reconciled.patched) {
         return this.afterPatch(reconciled.statefulSet, spec, offer, { ...withOffer, changes });
       }
-      return await this.verify(reconciled.statefulSet, spec, offer, withOffer);
+      return await this.verify(reconciled.statefulSet, spec, offer, withOffer, true, claim);
     } catch (failure) {
       return this.failed('failed', failure, relation, withOffer);
     }
@@ -379,11 +379,14 @@ export class StorageRequirer {
     offer: StorageOffer,
     base: Omit<StorageRequirerResult, 'state' | 'status'>,
     diagnoseIfRolling = true,
+    claim?: PersistentVolumeClaim,
   ): Promise<StorageRequirerResult> {
     const progress = rolloutProgress(sts);
     if (!progress.complete) {
       if (!diagnoseIfRolling) return this.stuck(base, spec, undefined);
-      const diagnosis = await diagnoseStatefulSet(this.options.port, sts, progress);
+      const diagnosis = await diagnoseStatefulSet(this.options.port, sts, progress, {
+        knownClaims: claim ? [claim] : [],
+      });
       return this.stuck(base, spec, diagnosis);
     }
     const pods = await this.options.port.list<Pod>(

@@ -6,9 +6,15 @@ import type {
   TypeRef,
   WatchHandle,
 } from '../../lib/kube/port.js';
-import { waitForRollout, type RolloutClock } from '../../lib/kube/rollout.js';
+import { diagnoseStatefulSet, waitForRollout, type RolloutClock } from '../../lib/kube/rollout.js';
 import { UnsupportedSelectorError, labelSelectorString } from '../../lib/kube/selectors.js';
-import type { KubeList, KubeObject, Pod, StatefulSet } from '../../lib/kube/types.js';
+import type {
+  KubeList,
+  KubeObject,
+  PersistentVolumeClaim,
+  Pod,
+  StatefulSet,
+} from '../../lib/kube/types.js';
 
 const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'media', name: 'radarr' };
 
@@ -231,6 +237,34 @@ describe('waitForRollout', () => {
       'UnboundPVC',
       'FailedCreate',
     ]);
+  });
+
+  it('uses a claim the caller just read instead of reading it again', async () => {
+    const pending: PersistentVolumeClaim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'library', namespace: 'media' },
+      spec: {},
+      status: { phase: 'Pending' },
+    };
+    const elsewhere = { ...pending, metadata: { name: 'library', namespace: 'other' } };
+    const stuck = sts({ ...rolling, replicas: 1 });
+    const port = new ScriptedPort([stuck], { Pod: [pendingPod] });
+    const diagnosis = await diagnoseStatefulSet(port, stuck, undefined, {
+      knownClaims: [elsewhere, pending],
+    });
+    expect(port.calls).toEqual([
+      'list Pod app=radarr',
+      'list Event involvedObject.kind=Pod,involvedObject.name=radarr-0',
+      // The known claim is Pending: its events are read, the claim itself is not.
+      'list Event involvedObject.kind=PersistentVolumeClaim,involvedObject.name=library',
+    ]);
+    expect(diagnosis.findings.map((f) => f.kind)).toContain('UnboundPVC');
+
+    // A claim of the same name in another namespace is not the one the pod uses.
+    const again = new ScriptedPort([stuck], { Pod: [pendingPod] });
+    await diagnoseStatefulSet(again, stuck, undefined, { knownClaims: [elsewhere] });
+    expect(again.calls).toContain('get PersistentVolumeClaim library');
   });
 
   it('reports reads it was not allowed to make as findings', async () => {
