@@ -14,7 +14,12 @@ import {
   waitUntil,
 } from '../support/cluster.js';
 import { statefulSetFixture } from '../support/objects.js';
-import { createHostPathVolume, deleteVolumes } from '../support/storage.js';
+import {
+  createBoundClaim,
+  createHostPathVolume,
+  deleteVolumes,
+  playResizeDriver,
+} from '../support/storage.js';
 
 interface Sts {
   metadata: { generation: number };
@@ -252,5 +257,61 @@ describe('the local control plane', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.reason).toBe('Conflict');
     expect((await rawRequest(kc(), 'GET', path)).status).toBe(200);
+  });
+
+  it('lets a claim on the expandable class grow (resize driver played) and refuses the fixed class', async () => {
+    pvs.push(await createBoundClaim(ns.name, 'grows', '1Gi'));
+    const claimPath = (name: string) =>
+      `/api/v1/namespaces/${ns.name}/persistentvolumeclaims/${name}`;
+    const grow = { spec: { resources: { requests: { storage: '2Gi' } } } };
+    const accepted = await rawRequest(
+      kc(),
+      'PATCH',
+      claimPath('grows'),
+      grow,
+      'application/merge-patch+json',
+    );
+    expect(accepted.status).toBe(200);
+    await playResizeDriver(ns.name, 'grows');
+    const grown = await request<{ status: { capacity: { storage: string } } }>(
+      kc(),
+      'GET',
+      claimPath('grows'),
+    );
+    expect(grown.status.capacity.storage).toBe('2Gi');
+
+    // The same request on a class without allowVolumeExpansion is refused by admission.
+    pvs.push(
+      await createHostPathVolume({
+        size: '1Gi',
+        storageClassName: 'fixed-size',
+        claim: { namespace: ns.name, name: 'fixed' },
+      }),
+    );
+    await request(kc(), 'POST', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'fixed' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'fixed-size',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    await waitUntil('fixed to bind', async () => {
+      const c = await request<{ status: { phase: string } }>(kc(), 'GET', claimPath('fixed'));
+      return c.status.phase === 'Bound';
+    });
+    const refused = await rawRequest<{ message: string }>(
+      kc(),
+      'PATCH',
+      claimPath('fixed'),
+      grow,
+      'application/merge-patch+json',
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(
+      /storageclass that provisions the pvc must support resize/,
+    );
   });
 });
