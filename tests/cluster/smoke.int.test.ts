@@ -145,7 +145,15 @@ describe('the local control plane', () => {
   });
 
   it('binds a PVC to a fixture PV through the real PV binder', async () => {
-    pvs.push(await createHostPathVolume({ size: '1Gi', storageClassName: 'standard' }));
+    // Pre-bound to its claim: test files run side by side, and an unreserved PV could be taken by
+    // another file's claim. The PV binder still does the binding.
+    pvs.push(
+      await createHostPathVolume({
+        size: '1Gi',
+        storageClassName: 'standard',
+        claim: { namespace: ns.name, name: 'data' },
+      }),
+    );
     await request(kc(), 'POST', `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`, {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

@@ -15,7 +15,11 @@ export interface HostPathVolumeOptions {
   size: string;
   storageClassName?: string;
   accessModes?: string[];
-  /** Pre-bind to one claim (namespace/name), as a static provisioning workflow would. */
+  /**
+   * Pre-bind to one claim (namespace/name), as a static provisioning workflow would. Tests should
+   * always pass it: test files run concurrently, and an unreserved PV can be bound to any other
+   * file's matching claim.
+   */
   claim?: { namespace: string; name: string };
   name?: string;
 }
