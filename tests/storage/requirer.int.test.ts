@@ -16,7 +16,11 @@ import {
   useTestNamespace,
   waitUntil,
 } from '../support/cluster.js';
-import { jujuCharmStatefulSet, statefulSetRef } from '../support/objects.js';
+import {
+  jujuCharmStatefulSet,
+  statefulSetRef,
+  waitForSingleReplicaRollout,
+} from '../support/objects.js';
 import { createBoundClaim, deleteVolumes } from '../support/storage.js';
 
 const ns = useTestNamespace('storage-req');
@@ -62,19 +66,7 @@ async function charmStatefulSet(app: string): Promise<StatefulSet> {
 }
 
 async function rolledOut(app: string): Promise<StatefulSet> {
-  return waitUntil(
-    `${app} to roll out`,
-    async () => {
-      const s = await port.get<StatefulSet>(sts(app));
-      const st = s.status;
-      return st?.observedGeneration === s.metadata.generation &&
-        st?.readyReplicas === 1 &&
-        st?.currentRevision === st?.updateRevision
-        ? s
-        : undefined;
-    },
-    { timeoutMs: 90_000 },
-  );
+  return waitForSingleReplicaRollout(ns.name, app);
 }
 
 function related(

@@ -42,10 +42,11 @@ import {
   type UnmanagedNode,
 } from '../support/kubelet.js';
 import {
+  WORKLOAD_CONTAINER,
   jujuCharmStatefulSet,
   statefulSetFixture,
   statefulSetRef,
-  WORKLOAD_CONTAINER,
+  waitForSingleReplicaRollout,
 } from '../support/objects.js';
 import { createBoundClaim, deleteVolumes } from '../support/storage.js';
 
@@ -110,19 +111,7 @@ async function boundClaim(name: string): Promise<string> {
 }
 
 async function rolledOut(name: string): Promise<StatefulSet> {
-  return waitUntil(
-    `${name} to roll out`,
-    async () => {
-      const s = await port.get<StatefulSet>(sts(name));
-      const st = s.status;
-      return st?.observedGeneration === s.metadata.generation &&
-        st?.readyReplicas === 1 &&
-        st?.currentRevision === st?.updateRevision
-        ? s
-        : undefined;
-    },
-    { timeoutMs: 90_000 },
-  );
+  return waitForSingleReplicaRollout(ns.name, name);
 }
 
 /** Waits until pod `name` exists, is bound to `nodeName` and is not `previous` (a UID). */
