@@ -218,3 +218,19 @@ export function table(title: string, header: readonly string[], rows: readonly s
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [title, line(header), rule, ...rows.map(line)].join('\n');
 }
+
+/** Table rows for one case: each contender's speed and heap, as ratios to the baseline. */
+export function comparisonRows(
+  name: string,
+  contenders: readonly Measurement[],
+  baseline: Measurement,
+): string[][] {
+  return contenders.map((m, i) => [
+    i === 0 ? name : '',
+    m.name,
+    formatOps(m.opsPerSec),
+    timeRatio(m, baseline),
+    formatBytes(m.heapBytesPerOp),
+    heapRatio(m, baseline),
+  ]);
+}

@@ -16,17 +16,7 @@ import { StatefulSetPlan, type PlanResult } from '../lib/kube/statefulset-plan.j
 import type { PodTemplateSpec, StatefulSet } from '../lib/kube/types.js';
 import { FakeCluster } from '../lib/testing/fake-cluster.js';
 import { charmStatefulSet } from './fixtures.js';
-import {
-  formatBytes,
-  formatOps,
-  gcExposed,
-  heapRatio,
-  lastResult,
-  measure,
-  table,
-  timeRatio,
-  type Measurement,
-} from './harness.js';
+import { comparisonRows, gcExposed, lastResult, measure, table } from './harness.js';
 
 /** The fragments of a controller that mounts shared storage and routes through a VPN gateway. */
 function storageAndVpn(observed: StatefulSet): StatefulSetPlan {
@@ -112,7 +102,7 @@ describe('StatefulSetPlan vs JSON.stringify equality', () => {
       const baseline = await measure('JSON.stringify equal (base)', () =>
         sameTemplate(s.observed, desired),
       );
-      rows.push(...scenarioRows(s.name, [full, only, baseline], baseline));
+      rows.push(...comparisonRows(s.name, [full, only, baseline], baseline));
     }
 
     console.log(
@@ -125,14 +115,3 @@ describe('StatefulSetPlan vs JSON.stringify equality', () => {
     );
   });
 });
-
-function scenarioRows(name: string, contenders: Measurement[], baseline: Measurement): string[][] {
-  return contenders.map((m, i) => [
-    i === 0 ? name : '',
-    m.name,
-    formatOps(m.opsPerSec),
-    timeRatio(m, baseline),
-    formatBytes(m.heapBytesPerOp),
-    heapRatio(m, baseline),
-  ]);
-}

@@ -15,17 +15,7 @@ import { strategicMergePatch } from '../lib/testing/strategic-merge.js';
 import { definitionForKind } from '../lib/testing/strategic-merge-metadata.js';
 import { PATCH_METADATA } from '../lib/testing/generated/patch-metadata.js';
 import { charmStatefulSet } from './fixtures.js';
-import {
-  formatBytes,
-  formatOps,
-  gcExposed,
-  heapRatio,
-  lastResult,
-  measure,
-  table,
-  timeRatio,
-  type Measurement,
-} from './harness.js';
+import { comparisonRows, gcExposed, lastResult, measure, table } from './harness.js';
 
 const STATEFULSET = definitionForKind(PATCH_METADATA, 'apps/v1', 'StatefulSet');
 const POD_SPEC = '/spec/template/spec';
@@ -184,7 +174,7 @@ describe('strategic merge engine vs fast-json-patch', () => {
       expect(lastResult()).toStrictEqual(viaEngine);
       const baseline = await measure('fast-json-patch (base)', () => applyJsonPatch(c));
       expect(lastResult()).toStrictEqual(viaEngine);
-      rows.push(...caseRows(c.name, [engine, baseline, floor], baseline));
+      rows.push(...comparisonRows(c.name, [engine, baseline, floor], baseline));
     }
     // The engine must not have mutated its input while being measured.
     expect(observed).toStrictEqual(charmStatefulSet());
@@ -199,14 +189,3 @@ describe('strategic merge engine vs fast-json-patch', () => {
     );
   });
 });
-
-function caseRows(name: string, contenders: Measurement[], baseline: Measurement): string[][] {
-  return contenders.map((m, i) => [
-    i === 0 ? name : '',
-    m.name,
-    formatOps(m.opsPerSec),
-    timeRatio(m, baseline),
-    formatBytes(m.heapBytesPerOp),
-    heapRatio(m, baseline),
-  ]);
-}

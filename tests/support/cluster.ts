@@ -6,12 +6,21 @@
  */
 import fs from 'node:fs';
 import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll } from '@jest/globals';
-import { kubeconfigPath } from './cluster-state.js';
 
-export { kubeconfigPath } from './cluster-state.js';
+/**
+ * The test cluster's kubeconfig, where scripts/cluster/up.mjs writes it (same
+ * CHARMKIT_CLUSTER_DIR override as scripts/cluster/lib.mjs).
+ */
+export const kubeconfigPath = path.join(
+  process.env.CHARMKIT_CLUSTER_DIR ??
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '../../.cluster'),
+  'kubeconfig',
+);
 
 /** The admin KubeConfig of the running test cluster. */
 export function adminKubeConfig(): KubeConfig {
