@@ -7,6 +7,7 @@
  * string. The one message we rewrite is RBAC's 403: the server names the user and the verb, but a
  * charm author needs the Role rule that would have allowed the call, so we derive it.
  */
+import { CharmkitError, type Remedy } from '../core/errors.js';
 import type { RequestRecord } from './port.js';
 import { groupOf, resourceInfo } from './resources.js';
 import type { KubeStatus } from './types.js';
@@ -95,6 +96,9 @@ export function rbacVerb(verb: RequestRecord['verb']): string {
   return verb === 'replace' ? 'update' : verb;
 }
 
+/** HTTP codes that a retry cannot turn into success: a person must change something first. */
+const FIX_CODES: ReadonlySet<number> = new Set([400, 401, 403, 404, 422]);
+
 /**
  * A request the API server answered with a failure Status.
  *
@@ -102,8 +106,14 @@ export function rbacVerb(verb: RequestRecord['verb']): string {
  * can test `err.isNotFound()` / `isConflict(err)` instead of parsing strings. `message` is written
  * for a human (RBAC denials name the missing rule); `serverMessage` is what the server said.
  */
-export class KubernetesError extends Error {
+export class KubernetesError extends CharmkitError {
   override readonly name = 'KubernetesError';
+  /**
+   * `fix` for answers that will not change by themselves: 400/422 (the request is invalid), 401
+   * (credentials), 403 (RBAC or admission), 404 (the object or namespace is missing). Everything
+   * else (conflicts, throttling, server errors, timeouts) may pass: `retry`.
+   */
+  readonly remedy: Remedy;
   /** HTTP status code (404, 409, ...). */
   readonly code: number;
   /** The Status reason (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, ...); `''` if none. */
@@ -138,6 +148,7 @@ export class KubernetesError extends Error {
     this.retryAfterSeconds = retryAfterSeconds ?? status.details?.retryAfterSeconds;
     this.status = status;
     this.rbac = rbac;
+    this.remedy = FIX_CODES.has(code) ? 'fix' : 'retry';
   }
 
   /**
@@ -208,8 +219,9 @@ export class KubernetesError extends Error {
  * Kept apart from `KubernetesError` because there is no Status to branch on, and because whether
  * the request was sent decides whether a write may be retried safely.
  */
-export class KubeConnectionError extends Error {
+export class KubeConnectionError extends CharmkitError {
   override readonly name = 'KubeConnectionError';
+  readonly remedy = 'retry' as const;
   /** The system error code, e.g. `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`. */
   readonly code: string | undefined;
   /**
@@ -240,8 +252,9 @@ export class KubeConnectionError extends Error {
  * A retried call gave up. `cause` is the last failure, and the predicates below look through
  * this wrapper, so `isTooManyRequests(err)` still answers for a 429 that never cleared.
  */
-export class RetryExhaustedError extends Error {
+export class RetryExhaustedError extends CharmkitError {
   override readonly name = 'RetryExhaustedError';
+  readonly remedy = 'retry' as const;
   /** How many attempts were made before giving up. */
   readonly attempts: number;
   /** The last error seen; the same value as `cause`, typed. */
@@ -468,6 +481,7 @@ function errorCode(cause: unknown): string | undefined {
  * No usable cluster configuration: no kubeconfig, no in-cluster service account, or a kubeconfig
  * without a current cluster. The message lists what was tried so the fix is obvious.
  */
-export class KubeConfigError extends Error {
+export class KubeConfigError extends CharmkitError {
   override readonly name = 'KubeConfigError';
+  readonly remedy = 'fix' as const;
 }

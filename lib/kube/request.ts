@@ -6,6 +6,7 @@
  * client-node generated API used to default wrongly) without a network, and keeps the adapter in
  * `client.ts` a thin loop around one `http.request` per attempt.
  */
+import { CharmkitError } from '../core/errors.js';
 import { describeRequest, type KubeRequestInfo } from './errors.js';
 import {
   PATCH_CONTENT_TYPES,
@@ -38,8 +39,9 @@ export interface HttpRequestSpec {
 }
 
 /** Thrown before any request when a call cannot be turned into a valid one. */
-export class InvalidRequestError extends Error {
+export class InvalidRequestError extends CharmkitError {
   override readonly name = 'InvalidRequestError';
+  readonly remedy = 'fix' as const;
 }
 
 function withQuery(

@@ -1,6 +1,7 @@
 import type { ObjectRef, TypeRef } from './port.js';
 
 /** What the REST mapping of one kind is: its plural and whether it lives in a namespace. */
+import { CharmkitError } from '../core/errors.js';
 export interface ResourceInfo {
   plural: string;
   namespaced: boolean;
@@ -45,8 +46,9 @@ const registry = new Map<string, ResourceInfo>([
 ]);
 
 /** Thrown when a kind is not in the registry; the message says how to add it. */
-export class UnknownResourceError extends Error {
+export class UnknownResourceError extends CharmkitError {
   override readonly name = 'UnknownResourceError';
+  readonly remedy = 'fix' as const;
   constructor(readonly type: TypeRef) {
     super(
       `charmkit does not know the REST path of ${type.apiVersion} ${type.kind}; ` +

@@ -2,6 +2,7 @@
  * Label selectors as the API's query syntax. A StatefulSet's pods are found by its own selector
  * (not by guessing labels), and the list API takes that selector as a string.
  */
+import { CharmkitError } from '../core/errors.js';
 
 /** A `metav1.LabelSelector` as stored on StatefulSets, Services, PVCs. */
 export interface LabelSelector {
@@ -11,8 +12,9 @@ export interface LabelSelector {
 }
 
 /** Thrown for a selector operator the API does not define; selecting everything instead would be wrong. */
-export class UnsupportedSelectorError extends Error {
+export class UnsupportedSelectorError extends CharmkitError {
   override readonly name = 'UnsupportedSelectorError';
+  readonly remedy = 'fix' as const;
 }
 
 /**

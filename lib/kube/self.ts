@@ -8,6 +8,7 @@
  * order and, when none applies, fail with an error listing every source we looked at, because
  * "which object did it patch?" must never be a guess.
  */
+import { CharmkitError } from '../core/errors.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,8 +64,9 @@ export interface SelfTarget extends SelfIdentity {
  * The controller's own StatefulSet (or its credentials) could not be determined. `tried` lists
  * each source with what was found there, so the message says exactly what to set.
  */
-export class SelfResolutionError extends Error {
+export class SelfResolutionError extends CharmkitError {
   override readonly name = 'SelfResolutionError';
+  readonly remedy = 'fix' as const;
   constructor(
     /** What could not be resolved. */
     readonly missing: 'name' | 'namespace' | 'credentials',

@@ -3,6 +3,7 @@
  * naming the fragment or owner at fault, so a controller can turn it into a status a user can act
  * on. Re-exported by statefulset-plan.ts.
  */
+import { CharmkitError } from '../core/errors.js';
 import type { ContainerKind } from './statefulset-plan.js';
 
 /**
@@ -10,8 +11,9 @@ import type { ContainerKind } from './statefulset-plan.js';
  * volume, mount path, container or field). Which one should win is a design decision of the
  * controller, never something the plan may guess.
  */
-export class PlanConflictError extends Error {
+export class PlanConflictError extends CharmkitError {
   override readonly name = 'PlanConflictError';
+  readonly remedy = 'fix' as const;
   constructor(
     readonly key: string,
     readonly owners: readonly [string, string],
@@ -26,8 +28,9 @@ export class PlanConflictError extends Error {
  * the workload container is named after the container in charmcraft.yaml (`containers:`), not after
  * the application, so this is a common configuration mistake that must not pass silently.
  */
-export class ContainerNotFoundError extends Error {
+export class ContainerNotFoundError extends CharmkitError {
   override readonly name = 'ContainerNotFoundError';
+  readonly remedy = 'fix' as const;
   constructor(
     readonly container: string,
     readonly kind: ContainerKind,
@@ -46,8 +49,9 @@ export class ContainerNotFoundError extends Error {
  * Thrown when a mount path is already used by a volume the plan does not own. Merging our mount
  * into that entry would silently swap the user's data for ours.
  */
-export class MountPathConflictError extends Error {
+export class MountPathConflictError extends CharmkitError {
   override readonly name = 'MountPathConflictError';
+  readonly remedy = 'fix' as const;
   constructor(
     readonly container: string,
     readonly mountPath: string,
@@ -66,6 +70,7 @@ export class MountPathConflictError extends Error {
  * a removed volume still mounted. The API server would reject the patch anyway (422); failing
  * before sending names the fragment at fault.
  */
-export class PlanInconsistentError extends Error {
+export class PlanInconsistentError extends CharmkitError {
   override readonly name = 'PlanInconsistentError';
+  readonly remedy = 'fix' as const;
 }

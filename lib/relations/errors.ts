@@ -4,12 +4,15 @@
  * Relation data comes from another application and is untrusted, so every way it can be wrong has
  * its own class: a controller catches `RelationDataValidationError` to go Blocked with a message
  * naming the bad fields, while a `HookToolError` is an infrastructure failure worth retrying.
- * Every class sets `name`, so logs and `instanceof` agree after bundling.
+ * Every class sets `name`, so logs and `instanceof` agree after bundling, and states its `remedy`
+ * (see lib/core/errors.ts): bad data needs a person, a failing hook tool may pass on a retry.
  */
+import { CharmkitError, type Remedy } from '../core/errors.js';
 
 /** Base class of every error raised by `charmkit/relations`; catch it to handle them all. */
-export class RelationError extends Error {
+export class RelationError extends CharmkitError {
   override readonly name: string = 'RelationError';
+  readonly remedy: Remedy = 'fix';
 }
 
 /** Base class of errors about the content of, or access to, relation data bags. */
@@ -24,6 +27,7 @@ export class RelationDataError extends RelationError {
  */
 export class RelationDataAccessError extends RelationDataError {
   override readonly name: string = 'RelationDataAccessError';
+  override readonly remedy: Remedy = 'retry';
 }
 
 /**
@@ -103,6 +107,7 @@ export class InterfaceSchemaError extends RelationError {
  */
 export class HookToolError extends RelationError {
   override readonly name: string = 'HookToolError';
+  override readonly remedy: Remedy = 'retry';
 
   constructor(
     message: string,
@@ -128,6 +133,7 @@ export class HookContextError extends RelationError {
 /** Raised by a backend asked about a relation id it does not know (or that is gone). */
 export class RelationNotFoundError extends RelationError {
   override readonly name: string = 'RelationNotFoundError';
+  override readonly remedy: Remedy = 'retry';
 
   constructor(
     /** The relation id that was asked for. */

@@ -8,6 +8,7 @@
  * RWX, so we keep a table of provisioners known to, fall back to RWO with a status note saying what
  * that costs, and let the user override either way.
  */
+import { CharmkitError } from '../core/errors.js';
 import type { StorageClass } from '../kube/types.js';
 
 /** The access modes Kubernetes defines. */
@@ -21,8 +22,9 @@ const ACCESS_MODES: readonly AccessMode[] = [
 ];
 
 /** Thrown for an access mode Kubernetes does not know; the message lists the valid ones. */
-export class InvalidAccessModeError extends Error {
+export class InvalidAccessModeError extends CharmkitError {
   override readonly name = 'InvalidAccessModeError';
+  readonly remedy = 'fix' as const;
   constructor(readonly mode: string) {
     super(`"${mode}" is not a Kubernetes access mode; use one of ${ACCESS_MODES.join(', ')}`);
   }

@@ -6,6 +6,7 @@
  * cannot tell `8Ei` from `8Ei` plus one byte, and a grow-only check must never call a shrink "equal",
  * so values are exact rationals of BigInts. Parsing follows the grammar the API server accepts.
  */
+import { CharmkitError } from '../core/errors.js';
 
 /** An exact non-negative or negative rational: `numerator / denominator`, denominator > 0. */
 export interface Quantity {
@@ -16,8 +17,9 @@ export interface Quantity {
 }
 
 /** Thrown for text the API server would reject as a quantity; the message shows valid forms. */
-export class InvalidQuantityError extends Error {
+export class InvalidQuantityError extends CharmkitError {
   override readonly name = 'InvalidQuantityError';
+  readonly remedy = 'fix' as const;
   constructor(
     readonly text: string,
     reason: string,

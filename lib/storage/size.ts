@@ -6,6 +6,7 @@
  * configured size smaller than the claim's is a user error to report, never something to "fix" by
  * recreating the claim (rule: nothing deletes user data before a verified copy).
  */
+import { CharmkitError } from '../core/errors.js';
 import { compareQuantities, InvalidQuantityError, parseQuantity } from './quantity.js';
 
 /** What a configured size means for an existing claim. */
@@ -19,8 +20,9 @@ export type SizeChange =
     };
 
 /** Thrown when the configured size is smaller than the claim already is. */
-export class VolumeShrinkError extends Error {
+export class VolumeShrinkError extends CharmkitError {
   override readonly name = 'VolumeShrinkError';
+  readonly remedy = 'fix' as const;
   constructor(
     readonly claim: string,
     readonly current: string,

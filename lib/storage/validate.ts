@@ -7,6 +7,7 @@
  * requirer's own namespace, because a pod can only mount claims of its own namespace. Relation data
  * is untrusted: any failure here is a typed error that becomes a Blocked status, never a patch.
  */
+import { CharmkitError } from '../core/errors.js';
 import { parseAccessMode, type AccessMode } from './access-mode.js';
 import { validateStorageSize } from './size.js';
 
@@ -17,8 +18,9 @@ export interface StorageDataIssue {
 }
 
 /** Thrown when storage relation data passes the schema but is still unusable. */
-export class InvalidStorageDataError extends Error {
+export class InvalidStorageDataError extends CharmkitError {
   override readonly name = 'InvalidStorageDataError';
+  readonly remedy = 'fix' as const;
   constructor(
     /** Which bag or config the data came from. */
     readonly source: string,

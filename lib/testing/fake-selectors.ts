@@ -5,11 +5,13 @@
  * without an `app` label, a field selector on an unsupported field is a 400 rather than "no
  * match" — so the fake parses and matches them the server's way instead of by substring.
  */
+import { CharmkitError } from '../core/errors.js';
 import type { KubeObject } from '../kube/types.js';
 
 /** A malformed selector; the fake answers it with 400 BadRequest like the server. */
-export class SelectorError extends Error {
+export class SelectorError extends CharmkitError {
   override readonly name = 'SelectorError';
+  readonly remedy = 'fix' as const;
 }
 
 type LabelOperator = 'in' | 'notin' | 'exists' | '!exists';

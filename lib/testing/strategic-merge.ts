@@ -24,6 +24,7 @@
  * result, as they do in apimachinery; the server then drops them while decoding into its Go types.
  * `normalizeStoredObject` in fake-normalize.ts plays that decoding role for the fake.
  */
+import { CharmkitError } from '../core/errors.js';
 import type { JsonValue } from '../kube/types.js';
 import {
   fieldPatchMeta,
@@ -40,8 +41,9 @@ export type JsonObject = { [key: string]: JsonValue };
  * errors apimachinery does not classify (an unknown `$patch` value, a list item without its merge
  * key) — the server reports those as internal errors, and so does the fake.
  */
-export class StrategicMergePatchError extends Error {
+export class StrategicMergePatchError extends CharmkitError {
   override readonly name = 'StrategicMergePatchError';
+  readonly remedy = 'fix' as const;
   constructor(
     message: string,
     /** The HTTP status the API server answers this patch with. */
