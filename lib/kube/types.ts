@@ -7,9 +7,7 @@
  * rest through its index signature, so nothing a server or another writer set is lost.
  */
 
-/** Any JSON value, the unit of data an API server stores. */
-export type JsonValue =
-  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from '../core/json.js';
 
 /** Object metadata, as served by the API server. */
 export interface ObjectMeta {

@@ -66,6 +66,7 @@
  *   watches, `resourceVersionMatch`;
  * - subresources other than `status` (scale, eviction, token, binding...) answer 404.
  */
+import { jsonEqual } from '../core/json.js';
 import type {
   DeleteOptions,
   KubePort,
@@ -132,7 +133,7 @@ import {
   type SimulationOptions,
 } from './fake-statefulsets.js';
 import { ObjectStore, storeKeyOf, type StoreChange, type StoreKey } from './fake-store.js';
-import { sameJson, validateObject } from './fake-validation.js';
+import { validateObject } from './fake-validation.js';
 import { PATCH_METADATA } from './generated/patch-metadata.js';
 import type { JsonObject } from './strategic-merge.js';
 import { definitionForKind, type PatchMetadataTable } from './strategic-merge-metadata.js';
@@ -664,7 +665,7 @@ export class FakeCluster implements KubePort {
       }
     }
     if (errors.length > 0) throw this.invalid(next, errors);
-    if (sameJson(old, next) || dryRun) return dryRun ? next : old;
+    if (jsonEqual(old, next) || dryRun) return dryRun ? next : old;
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
       return this.removeCascading(storeKeyOf(next), 'Background') ?? next;
     }
@@ -713,7 +714,7 @@ export class FakeCluster implements KubePort {
     const next = this.normalize(object);
     const old = this.store.get(storeKeyOf(next));
     if (old) next.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (old && sameJson(old, next)) return old;
+    if (old && jsonEqual(old, next)) return old;
     return this.store.put(next);
   }
 }
@@ -861,15 +862,15 @@ function nextGeneration(
   let changed: boolean;
   switch (behavior.generation) {
     case 'spec':
-      changed = !sameJson(old.spec, next.spec);
+      changed = !jsonEqual(old.spec, next.spec);
       break;
     case 'spec+annotations':
       changed =
-        !sameJson(old.spec, next.spec) ||
-        !sameJson(old.metadata.annotations, next.metadata.annotations);
+        !jsonEqual(old.spec, next.spec) ||
+        !jsonEqual(old.metadata.annotations, next.metadata.annotations);
       break;
     case 'content':
-      changed = !sameJson(content(old), content(next));
+      changed = !jsonEqual(content(old), content(next));
       break;
   }
   return changed ? base + 1 : base;

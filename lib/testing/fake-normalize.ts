@@ -9,7 +9,7 @@
  * fields are maps comes from the generated patch metadata (`map: true`).
  */
 import type { JsonValue } from '../kube/types.js';
-import { isObject, type JsonObject } from './strategic-merge.js';
+import { isPlainObject, type JsonObject } from '../core/json.js';
 import { fieldPatchMeta, type PatchMetadataTable } from './strategic-merge-metadata.js';
 
 /** What the round trip should do; built-in kinds get all of it, custom resources only `stripDirectives`. */
@@ -30,7 +30,7 @@ export function normalizeStoredObject(
   /** `def` is the definition of `value` itself (of each item, for lists). */
   const walk = (value: JsonValue, def: string | undefined): JsonValue => {
     if (Array.isArray(value)) return value.map((item) => walk(item, def));
-    if (!isObject(value)) return value;
+    if (!isPlainObject(value)) return value;
     const out: JsonObject = {};
     for (const [key, child] of Object.entries(value)) {
       if (options.stripDirectives && key.startsWith('$')) continue;
@@ -38,14 +38,14 @@ export function normalizeStoredObject(
       const meta = fieldPatchMeta(table, def, key);
       const next = meta?.map ? walkMap(child, meta.ref) : walk(child, meta?.ref);
       if (typed && Array.isArray(next) && next.length === 0) continue;
-      if (typed && meta?.map && isObject(next) && Object.keys(next).length === 0) continue;
+      if (typed && meta?.map && isPlainObject(next) && Object.keys(next).length === 0) continue;
       out[key] = next;
     }
     return out;
   };
   /** A map's keys are data, not fields: only its values have a definition. */
   const walkMap = (value: JsonValue, valueDef: string | undefined): JsonValue => {
-    if (!isObject(value)) return walk(value, valueDef);
+    if (!isPlainObject(value)) return walk(value, valueDef);
     const out: JsonObject = {};
     for (const [key, child] of Object.entries(value)) {
       if (typed && child === null) continue;

@@ -12,6 +12,7 @@
  *   reports conflicts between managers; `force` is accepted and has no effect.
  */
 import jsonpatch from 'fast-json-patch';
+import { isPlainObject } from '../core/json.js';
 import type { Patch } from '../kube/port.js';
 import type { JsonValue, KubeObject } from '../kube/types.js';
 import {
@@ -23,7 +24,6 @@ import {
 } from './fake-errors.js';
 import { normalizeStoredObject } from './fake-normalize.js';
 import {
-  isObject,
   strategicMergePatch,
   StrategicMergePatchError,
   type JsonObject,
@@ -53,7 +53,7 @@ export function applyPatchValue(
         ? (mergePatch(live, patch.body as unknown as JsonObject) as unknown as KubeObject)
         : strategic(live, patch.body as unknown as JsonObject, target);
     case 'merge':
-      if (!isObject(patch.body as JsonValue)) {
+      if (!isPlainObject(patch.body as JsonValue)) {
         throw new StatusFailure(badRequestStatus('a merge patch must be a JSON object'));
       }
       return mergePatch(live, patch.body as JsonObject) as unknown as KubeObject;
@@ -79,8 +79,10 @@ function strategic(live: JsonObject, body: JsonObject, target: PatchTarget): Kub
 
 /** RFC 7386: objects merge recursively, `null` deletes, everything else replaces. */
 export function mergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: JsonObject = isObject(target ?? null) ? structuredClone(target as JsonObject) : {};
+  if (!isPlainObject(patch)) return structuredClone(patch);
+  const out: JsonObject = isPlainObject(target ?? null)
+    ? structuredClone(target as JsonObject)
+    : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
     else out[key] = mergePatch(out[key], value);

@@ -28,10 +28,10 @@
  * Not modelled: ControllerRevision objects, minReadySeconds, maxUnavailable > 1, probes and
  * container restarts, node affinity/taints/resources, PVC resizing, PV reclaim.
  */
+import { canonicalJson, jsonEqual } from '../core/json.js';
 import type { KubeObject, PersistentVolumeClaim, Pod, StatefulSet } from '../kube/types.js';
 import type { ObjectStore, StoreKey } from './fake-store.js';
-import { isObject } from './strategic-merge.js';
-import { sameJson } from './fake-validation.js';
+import { isPlainObject } from '../core/json.js';
 
 /** Which controllers to simulate, and how time advances. */
 export interface SimulationOptions {
@@ -420,7 +420,7 @@ export class StatefulSetSimulation {
       updateRevision,
       observedGeneration: set.metadata.generation,
     };
-    if (sameJson(next, set.status)) return false;
+    if (jsonEqual(next, set.status)) return false;
     const copy = structuredClone(set);
     copy.status = next;
     this.host.update(copy);
@@ -456,7 +456,7 @@ export class StatefulSetSimulation {
         .list(EVENT, namespace)
         .some(
           (e) =>
-            isObject(e.involvedObject) &&
+            isPlainObject(e.involvedObject) &&
             e.involvedObject.uid === involved.metadata.uid &&
             e.reason === reason &&
             e.message === message,
@@ -507,17 +507,6 @@ export function revisionName(set: StatefulSet): string {
     .map((d) => alphabet[d.charCodeAt(0) % alphabet.length])
     .join('');
   return `${set.metadata.name ?? ''}-${encoded}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function claimNames(pod: Pod): string[] {

@@ -31,7 +31,8 @@ import {
   required,
   type FieldError,
 } from './fake-errors.js';
-import { isObject } from './strategic-merge.js';
+import { jsonEqual } from '../core/json.js';
+import { isPlainObject } from '../core/json.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -66,7 +67,7 @@ function kindKey(object: KubeObject): string {
 function dig(object: unknown, path: readonly string[]): unknown {
   let current = object;
   for (const part of path) {
-    if (!isObject(current)) return undefined;
+    if (!isPlainObject(current)) return undefined;
     current = current[part];
   }
   return current;
@@ -132,13 +133,13 @@ function volumeClaimTemplateVolumes(object: KubeObject): Volume[] {
   const templates = dig(object, ['spec', 'volumeClaimTemplates']);
   if (!Array.isArray(templates)) return [];
   return templates
-    .map((t) => (isObject(t) && isObject(t.metadata) ? t.metadata.name : undefined))
+    .map((t) => (isPlainObject(t) && isPlainObject(t.metadata) ? t.metadata.name : undefined))
     .filter((n): n is string => typeof n === 'string')
     .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
 }
 
 function validatePodSpec(spec: unknown, path: string, claimVolumes: Volume[]): FieldError[] {
-  if (!isObject(spec)) return [required(path)];
+  if (!isPlainObject(spec)) return [required(path)];
   const errors: FieldError[] = [];
   const containers = Array.isArray(spec.containers)
     ? (spec.containers as unknown as Container[])
@@ -241,12 +242,12 @@ function validateVolumeSource(volume: Volume, path: string): FieldError[] {
 
 function validateSelector(object: KubeObject): FieldError[] {
   const selector = dig(object, ['spec', 'selector']);
-  if (!isObject(selector)) return [required('spec.selector')];
+  if (!isPlainObject(selector)) return [required('spec.selector')];
   const labels = (dig(object, ['spec', 'template', 'metadata', 'labels']) ?? {}) as Record<
     string,
     string
   >;
-  const matchLabels = (isObject(selector.matchLabels) ? selector.matchLabels : {}) as Record<
+  const matchLabels = (isPlainObject(selector.matchLabels) ? selector.matchLabels : {}) as Record<
     string,
     string
   >;
@@ -270,7 +271,7 @@ function validateUpdate(object: KubeObject, old: KubeObject): FieldError[] {
   switch (kindKey(object)) {
     case 'apps/v1/StatefulSet':
       return ['selector', 'volumeClaimTemplates', 'serviceName', 'podManagementPolicy']
-        .filter((field) => !sameJson(dig(object, ['spec', field]), dig(old, ['spec', field])))
+        .filter((field) => !jsonEqual(dig(object, ['spec', field]), dig(old, ['spec', field])))
         .map((field) =>
           invalid(`spec.${field}`, dig(object, ['spec', field]), 'field is immutable'),
         );
@@ -305,32 +306,32 @@ function validateUpdate(object: KubeObject, old: KubeObject): FieldError[] {
 
 function podSpecChanged(object: KubeObject, old: KubeObject): boolean {
   const strip = (spec: unknown): unknown => {
-    if (!isObject(spec)) return spec;
+    if (!isPlainObject(spec)) return spec;
     const copy = structuredClone(spec);
     for (const list of ['containers', 'initContainers']) {
       const items = copy[list];
-      if (Array.isArray(items)) for (const c of items) if (isObject(c)) delete c.image;
+      if (Array.isArray(items)) for (const c of items) if (isPlainObject(c)) delete c.image;
     }
     delete copy.activeDeadlineSeconds;
     delete copy.tolerations;
     delete copy.terminationGracePeriodSeconds;
     return copy;
   };
-  return !sameJson(strip(object.spec), strip(old.spec));
+  return !jsonEqual(strip(object.spec), strip(old.spec));
 }
 
 function claimSpecChanged(object: KubeObject, old: KubeObject): boolean {
   const strip = (spec: unknown, binding: boolean): unknown => {
-    if (!isObject(spec)) return spec;
+    if (!isPlainObject(spec)) return spec;
     const copy = structuredClone(spec);
-    if (isObject(copy.resources)) delete copy.resources.requests;
+    if (isPlainObject(copy.resources)) delete copy.resources.requests;
     delete copy.volumeAttributesClassName;
     // The binder sets volumeName once; setting an unset one is allowed.
     if (binding) delete copy.volumeName;
     return copy;
   };
-  const binding = !isObject(old.spec) || old.spec.volumeName === undefined;
-  return !sameJson(strip(object.spec, binding), strip(old.spec, binding));
+  const binding = !isPlainObject(old.spec) || old.spec.volumeName === undefined;
+  return !jsonEqual(strip(object.spec, binding), strip(old.spec, binding));
 }
 
 function validateImmutableData(object: KubeObject, old: KubeObject): FieldError[] {
@@ -339,23 +340,8 @@ function validateImmutableData(object: KubeObject, old: KubeObject): FieldError[
   if (object.immutable !== true) {
     errors.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
   }
-  if (!sameJson(object.data, old.data) || !sameJson(object.binaryData, old.binaryData)) {
+  if (!jsonEqual(object.data, old.data) || !jsonEqual(object.binaryData, old.binaryData)) {
     errors.push(forbidden('data', 'field is immutable when `immutable` is set'));
   }
   return errors;
-}
-
-/** Deep equality of JSON values, ignoring key order. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJson(item, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
-  }
-  return false;
 }

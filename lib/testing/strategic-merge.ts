@@ -25,15 +25,14 @@
  * `normalizeStoredObject` in fake-normalize.ts plays that decoding role for the fake.
  */
 import { CharmkitError } from '../core/errors.js';
-import type { JsonValue } from '../kube/types.js';
+import { isPlainObject, type JsonObject, type JsonValue } from '../core/json.js';
 import {
   fieldPatchMeta,
   mergeStrategyOf,
   type PatchMetadataTable,
 } from './strategic-merge-metadata.js';
 
-/** A JSON object, the unit a strategic merge patch works on. */
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject };
 
 /**
  * A patch the server would refuse. `code` is the HTTP status the real API server answers with:
@@ -76,7 +75,7 @@ export function strategicMergePatch(
   table: PatchMetadataTable,
   definition?: string,
 ): JsonObject {
-  if (!isObject(patch)) {
+  if (!isPlainObject(patch)) {
     throw new StrategicMergePatchError('a strategic merge patch must be a JSON object', 400);
   }
   const merger = new Merger(table);
@@ -112,7 +111,7 @@ class Merger {
       }
       const meta = fieldPatchMeta(this.table, def, key);
       const strategy = mergeStrategyOf(meta);
-      if (isObject(current) && isObject(patchValue)) {
+      if (isPlainObject(current) && isPlainObject(patchValue)) {
         target[key] =
           strategy === 'replace' ? patchValue : this.mergeMap(current, patchValue, meta?.ref);
       } else if (Array.isArray(current) && Array.isArray(patchValue)) {
@@ -283,7 +282,7 @@ function applyListDirectives(
     if (directive === 'delete') {
       if (!Object.hasOwn(element, mergeKey)) throw noMergeKey(element, mergeKey);
       const doomed = element[mergeKey];
-      base = base.filter((live) => !(isObject(live) && live[mergeKey] === doomed));
+      base = base.filter((live) => !(isPlainObject(live) && live[mergeKey] === doomed));
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
@@ -311,12 +310,12 @@ function validateSetElementOrder(
   const items =
     mergeKey === ''
       ? patchList
-      : patchList.filter((item) => !(isObject(item) && item[DIRECTIVE] === 'delete'));
+      : patchList.filter((item) => !(isPlainObject(item) && item[DIRECTIVE] === 'delete'));
   let p = 0;
   let o = 0;
   while (p < items.length && o < order.length) {
     const item = items[p] as JsonValue;
-    if (isObject(item) && Object.hasOwn(item, DIRECTIVE)) {
+    if (isPlainObject(item) && Object.hasOwn(item, DIRECTIVE)) {
       p++;
       continue;
     }
@@ -333,7 +332,7 @@ function validateSetElementOrder(
 
 function sameItem(left: JsonValue, right: JsonValue, mergeKey: string): boolean {
   if (mergeKey === '') return left === right;
-  if (!isObject(left) || !isObject(right)) {
+  if (!isPlainObject(left) || !isPlainObject(right)) {
     throw new StrategicMergePatchError(`expected maps in a list merged by ${mergeKey}`, 500);
   }
   if (!Object.hasOwn(left, mergeKey)) throw noMergeKey(left, mergeKey);
@@ -355,7 +354,7 @@ function partition(
     if (kind === 'scalar' || mergeKey === '') {
       present = by.includes(item);
     } else {
-      if (!isObject(item) || !Object.hasOwn(item, mergeKey)) {
+      if (!isPlainObject(item) || !Object.hasOwn(item, mergeKey)) {
         throw noMergeKey(item, mergeKey);
       }
       present = indexByKey(by, mergeKey, item[mergeKey] as JsonValue) >= 0;
@@ -413,7 +412,7 @@ function sortByOrder(
   let deletions: JsonValue[] = [];
   if (kind === 'map') {
     for (const item of [...items, ...order]) {
-      if (!isObject(item) || !Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
+      if (!isPlainObject(item) || !Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
     }
     toSort = items.filter((item) => (item as JsonObject)[DIRECTIVE] !== 'delete');
     deletions = items.filter((item) => (item as JsonObject)[DIRECTIVE] === 'delete');
@@ -442,14 +441,14 @@ function position(
   kind: ElementKind,
 ): number {
   if (kind === 'scalar') return list.indexOf(value);
-  const wanted = isObject(value) ? value[mergeKey] : undefined;
-  return list.findIndex((item) => (isObject(item) ? item[mergeKey] : undefined) === wanted);
+  const wanted = isPlainObject(value) ? value[mergeKey] : undefined;
+  return list.findIndex((item) => (isPlainObject(item) ? item[mergeKey] : undefined) === wanted);
 }
 
 function indexByKey(list: JsonValue[], mergeKey: string, value: JsonValue): number {
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    if (!isObject(item))
+    if (!isPlainObject(item))
       throw new StrategicMergePatchError(`value for key ${i} is not a map.`, 500);
     if (Object.hasOwn(item, mergeKey) && item[mergeKey] === value) return i;
   }
@@ -526,7 +525,7 @@ function takePatchValue(target: JsonObject, key: string, patchValue: JsonValue):
 function discardNulls(value: JsonValue): void {
   if (Array.isArray(value)) {
     for (const item of value) discardNulls(item);
-  } else if (isObject(value)) {
+  } else if (isPlainObject(value)) {
     for (const [key, child] of Object.entries(value)) {
       if (child === null) delete value[key];
       else discardNulls(child);
@@ -544,7 +543,7 @@ function removeDirectives(value: JsonValue): [JsonValue, boolean] {
     }
     return [kept, true];
   }
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     if (Object.hasOwn(value, DIRECTIVE)) return [null, false];
     for (const [key, child] of Object.entries(value)) {
       const [next, keep] = removeDirectives(child);
@@ -573,7 +572,7 @@ function noMergeKey(item: JsonValue | undefined, mergeKey: string): StrategicMer
 export function goString(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return '<nil>';
   if (Array.isArray(value)) return `[${value.map(goString).join(' ')}]`;
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     const keys = Object.keys(value).sort();
     return `map[${keys.map((k) => `${k}:${goString(value[k])}`).join(' ')}]`;
   }
@@ -581,15 +580,10 @@ export function goString(value: JsonValue | undefined): string {
 }
 
 function goKind(value: JsonValue): string {
-  if (isObject(value)) return 'map[string]interface {}';
+  if (isPlainObject(value)) return 'map[string]interface {}';
   if (typeof value === 'number') return Number.isInteger(value) ? 'int64' : 'float64';
   if (typeof value === 'boolean') return 'bool';
   return value === null ? '<nil>' : 'string';
-}
-
-/** True for a JSON object (not an array, not null). */
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function clone<T extends JsonValue>(value: T): T {

@@ -30,17 +30,20 @@ describe('packageSchemasDir', () => {
   it('finds <package>/schemas from dist/lib/relations in an installed package', () => {
     const pkg = mkdtempSync(join(tmpdir(), 'charmkit-dist-'));
     try {
-      const out = join(pkg, 'dist', 'lib', 'relations');
-      mkdirSync(out, { recursive: true });
-      for (const file of readdirSync(join(repo, 'lib', 'relations')).filter((f) =>
-        f.endsWith('.ts'),
-      )) {
-        const source = readFileSync(join(repo, 'lib', 'relations', file), 'utf8');
-        const { outputText } = ts.transpileModule(source, {
-          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-          fileName: file,
-        });
-        writeFileSync(join(out, file.replace(/\.ts$/, '.js')), outputText);
+      // lib/relations and the only folder it may import, lib/core.
+      for (const folder of ['relations', 'core']) {
+        const out = join(pkg, 'dist', 'lib', folder);
+        mkdirSync(out, { recursive: true });
+        for (const file of readdirSync(join(repo, 'lib', folder)).filter((f) =>
+          f.endsWith('.ts'),
+        )) {
+          const source = readFileSync(join(repo, 'lib', folder, file), 'utf8');
+          const { outputText } = ts.transpileModule(source, {
+            compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+            fileName: file,
+          });
+          writeFileSync(join(out, file.replace(/\.ts$/, '.js')), outputText);
+        }
       }
       writeFileSync(
         join(pkg, 'package.json'),
