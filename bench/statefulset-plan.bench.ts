@@ -12,7 +12,7 @@
  * template) before timing anything.
  */
 import { describe, expect, it } from '@jest/globals';
-import { StatefulSetPlan, type PlanResult } from '../lib/kube/statefulset-plan.js';
+import { StatefulSetPlan, type PlanResult } from '../lib/workload/plan/index.js';
 import type { PodTemplateSpec, StatefulSet } from '../lib/kube/types.js';
 import { FakeCluster } from '../lib/testing/fake-cluster.js';
 import { charmStatefulSet } from './fixtures.js';

@@ -7,3 +7,4 @@
 export * from './kube/index.js';
 export * from './relations/index.js';
 export * from './storage/index.js';
+export * from './workload/index.js';

@@ -1,9 +1,12 @@
 /**
  * The dependency rules of the codebase, checked on every run so that a convenient import cannot
- * quietly couple two capabilities:
- * - lib/kube knows nothing of relations or capabilities; lib/relations knows nothing of Kubernetes;
- * - lib/storage and lib/vpn never import each other (they compose through the StatefulSet plan);
+ * quietly couple two layers:
+ * - lib/core imports nothing of ours; lib/kube and lib/relations import only lib/core (kube knows
+ *   nothing of relations or capabilities, relations nothing of Kubernetes);
+ * - lib/workload (the plan and the capability contract) builds on core, kube and relations only;
+ * - capabilities (lib/storage; lib/vpn when it lands) use those layers and never each other;
  * - production code never imports lib/testing; the library never imports examples/;
+ * - no import cycle anywhere in lib/, type-only imports included;
  * - @kubernetes/client-node (a peer dependency) is loaded at run time only by lib/kube, the layer
  *   that adapts it; everything else sees plain types.
  */
@@ -51,31 +54,95 @@ const into = (imports: Import[], folder: string) =>
   imports.filter((i) => i.target.startsWith(`lib/${folder}/`) || i.target === `lib/${folder}`);
 const describeAll = (imports: Import[]) => imports.map((i) => `${i.file} -> ${i.specifier}`);
 
+/** Strongly connected components with more than one file (or a self-import): the cycles. */
+export function importCycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const connect = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter);
+    counter++;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges.get(node) ?? []) {
+      if (!index.has(next)) {
+        connect(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || (edges.get(node) ?? []).includes(node)) {
+        cycles.push(component.sort());
+      }
+    }
+  };
+  for (const node of edges.keys()) if (!index.has(node)) connect(node);
+  return cycles;
+}
+
+/** lib/ as a graph of files: `lib/a/b.ts` → the lib files it imports. */
+function libGraph(): Map<string, string[]> {
+  const edges = new Map<string, string[]>();
+  for (const file of sourceFiles(lib)) edges.set(path.relative(root, file), []);
+  for (const i of all) {
+    if (!i.specifier.startsWith('.')) continue;
+    const target = i.target.replace(/\.js$/, '.ts');
+    if (edges.has(target)) edges.get(i.file)!.push(target);
+  }
+  return edges;
+}
+
+/** The lib folders each folder may import (besides itself). */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  core: [],
+  kube: ['core'],
+  relations: ['core'],
+  workload: ['core', 'kube', 'relations'],
+  storage: ['core', 'kube', 'relations', 'workload'],
+  testing: ['core', 'kube', 'relations', 'workload', 'storage'],
+};
+
 describe('dependency rules', () => {
   it('finds the imports it checks (the scanner itself works)', () => {
     expect(from('storage').length).toBeGreaterThan(10);
     expect(into(from('storage'), 'kube').length).toBeGreaterThan(0);
     expect(into(from('storage'), 'relations').length).toBeGreaterThan(0);
+    expect(into(from('workload'), 'kube').length).toBeGreaterThan(0);
   });
 
-  it('lib/kube imports nothing from relations, storage, vpn or testing', () => {
-    for (const folder of ['relations', 'storage', 'vpn', 'testing']) {
-      expect(describeAll(into(from('kube'), folder))).toEqual([]);
-    }
+  it('every lib folder has a rule', () => {
+    const folders = fs
+      .readdirSync(lib, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    expect(folders.filter((folder) => !(folder in ALLOWED))).toEqual([]);
   });
 
-  it('lib/relations imports nothing from kube, storage, vpn or testing', () => {
-    for (const folder of ['kube', 'storage', 'vpn', 'testing']) {
-      expect(describeAll(into(from('relations'), folder))).toEqual([]);
-    }
+  it.each(Object.entries(ALLOWED))('lib/%s imports only the layers below it', (folder, allowed) => {
+    const outside = from(folder).filter((i) => {
+      const match = /^lib\/([^/]+)\//.exec(i.target);
+      return match !== null && match[1] !== folder && !allowed.includes(match[1]!);
+    });
+    expect(describeAll(outside)).toEqual([]);
+  });
+
+  it('lib/relations never touches @kubernetes/*', () => {
     expect(
       describeAll(from('relations').filter((i) => i.target.startsWith('@kubernetes/'))),
     ).toEqual([]);
-  });
-
-  it('storage and vpn never import each other', () => {
-    expect(describeAll(into(from('storage'), 'vpn'))).toEqual([]);
-    expect(describeAll(into(from('vpn'), 'storage'))).toEqual([]);
   });
 
   it('production code never imports lib/testing, and nothing in lib imports examples', () => {
@@ -90,5 +157,32 @@ describe('dependency rules', () => {
         i.target === '@kubernetes/client-node' && !i.typeOnly && !i.file.startsWith('lib/kube/'),
     );
     expect(describeAll(runtime)).toEqual([]);
+  });
+});
+
+describe('import cycles', () => {
+  it('the detector finds a cycle, a self-import, and none in a tree', () => {
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['d']],
+      ['e', ['a']],
+    ]);
+    expect(importCycles(graph)).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(
+      importCycles(
+        new Map([
+          ['x', ['y']],
+          ['y', []],
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('there is no import cycle anywhere in lib/, type-only imports included', () => {
+    const graph = libGraph();
+    expect(graph.size).toBeGreaterThan(50);
+    expect(importCycles(graph)).toEqual([]);
   });
 });

@@ -392,11 +392,10 @@ export function formatRbacRule(rule: RbacRule): string {
 }
 
 function rbacMessage(denial: RbacDenial): string {
-  const juju = ' (under Juju: juju trust <app> --scope=cluster)';
   if (denial.path !== undefined) {
     return (
       `forbidden: cannot ${denial.verb} path "${denial.path}"; ` +
-      `grant a ClusterRole rule ${formatRbacRule(denial.rule)}${juju}`
+      `grant a ClusterRole rule ${formatRbacRule(denial.rule)}`
     );
   }
   const [plural, subresource] = denial.resource.split('/', 2);
@@ -409,7 +408,7 @@ function rbacMessage(denial: RbacDenial): string {
       : ' at cluster scope';
   return (
     `forbidden: cannot ${denial.verb} ${target}${scope}; ` +
-    `grant a ${denial.rule.roleKind} rule ${formatRbacRule(denial.rule)}${juju}`
+    `grant a ${denial.rule.roleKind} rule ${formatRbacRule(denial.rule)}`
   );
 }
 

@@ -135,6 +135,3 @@ export type {
   RolloutResult,
   RolloutWaitOptions,
 } from './rollout.js';
-
-// The shared StatefulSet patch plan (written by the storage engineer; one patch per reconcile).
-export * from './statefulset-plan.js';

@@ -6,9 +6,8 @@
  */
 
 // Workload status.
-export { active, blocked, combineStatuses, error, maintenance, waiting } from './status.js';
+export { active, blocked, combineStatuses, errorStatus, maintenance, waiting } from './status.js';
 export type { Status, StatusName } from './status.js';
-export { statusForRelationError } from './error-status.js';
 
 // Errors.
 export {

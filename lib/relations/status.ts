@@ -22,9 +22,10 @@ export const maintenance = (message: string): Status => ({ name: 'maintenance', 
 export const waiting = (message: string): Status => ({ name: 'waiting', message });
 /**
  * Something failed that retrying may fix. Juju only lets the agent set error itself, so the Juju
- * backend reports it as blocked with an "error:" prefix; see `JujuBackend.setStatus`.
+ * backend reports it as blocked with an "error:" prefix; see `JujuBackend.setStatus`. Named
+ * `errorStatus`, not `error`, so it never shadows the `error` a `catch` clause or a logger names.
  */
-export const error = (message: string): Status => ({ name: 'error', message });
+export const errorStatus = (message: string): Status => ({ name: 'error', message });
 
 /** Most severe first: what a user must act on outranks what will settle by itself. */
 const SEVERITY: Readonly<Record<StatusName, number>> = {

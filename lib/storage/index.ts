@@ -12,7 +12,6 @@
 // The two capability classes.
 export { StorageRequirer } from './requirer.js';
 export type {
-  StorageReconcileOptions,
   StorageRequirerOptions,
   StorageRequirerResult,
   StorageRequirerState,
@@ -120,7 +119,3 @@ export {
   storageVolumeName,
 } from './mount.js';
 export type { MountRecord, MountSpec } from './mount.js';
-
-// Failure → status, shared by both classes.
-export { statusForStorageFailure } from './failure-status.js';
-export type { FailureContext } from './failure-status.js';

@@ -9,7 +9,7 @@
  * restores an `fsGroup` we replaced instead of guessing whether it was ours.
  */
 import { createHash } from 'node:crypto';
-import type { StatefulSetPlan } from '../kube/statefulset-plan.js';
+import type { StatefulSetPlan } from '../workload/plan/index.js';
 import type { Pod, StatefulSet } from '../kube/types.js';
 
 /** Prefix of every volume charmkit storage adds; a user's own volumes never start with it. */

@@ -47,7 +47,8 @@ import {
   staticVolumeName,
   type StaticVolumeSource,
 } from './claim.js';
-import { asError, statusForStorageFailure } from './failure-status.js';
+import { asError } from '../core/errors.js';
+import { statusForFailure } from '../workload/failure-status.js';
 import { DEFAULT_STORAGE_ENDPOINT, StorageProviderEndpoint } from './interface.js';
 import { diagnoseClaim, quotaExceeded, type ClaimDiagnosis } from './pending-diagnosis.js';
 import {
@@ -238,7 +239,7 @@ class ProviderRun {
       kube?.isForbidden() && !kube.rbac ? parseQuotaError(kube.serverMessage) : undefined;
     const status = quota
       ? quotaExceeded(this.ref.name, quota).status
-      : statusForStorageFailure(failure, { app: this.app });
+      : statusForFailure(failure, { app: this.app });
     return {
       changed: this.changed,
       status,

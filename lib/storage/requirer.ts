@@ -22,11 +22,14 @@
  */
 import type { KubePort } from '../kube/port.js';
 import { asKubernetesError } from '../kube/errors.js';
-import {
-  reconcileStatefulSet,
-  type PlanChange,
-  type StatefulSetPlan,
-} from '../kube/statefulset-plan.js';
+import type {
+  Capability,
+  CapabilityContext,
+  PatchOutcome,
+  Preparation,
+} from '../workload/capability.js';
+import type { PlanChange, StatefulSetPlan } from '../workload/plan/index.js';
+import { reconcileCapabilities } from '../workload/reconcile.js';
 import { diagnoseStatefulSet, waitForRollout, type RolloutClock } from '../kube/rollout.js';
 import type { RolloutDiagnosis, RolloutFindingKind } from '../kube/rollout-diagnosis.js';
 import { rolloutProgress } from '../kube/rollout-progress.js';
@@ -38,7 +41,8 @@ import type { Relation } from '../relations/relation.js';
 import type { SchemaRegistry } from '../relations/schema-registry.js';
 import { active, blocked, maintenance, waiting, type Status } from '../relations/status.js';
 import { RWO_NOTE } from './access-mode.js';
-import { asError, statusForStorageFailure } from './failure-status.js';
+import { asError } from '../core/errors.js';
+import { statusForFailure } from '../workload/failure-status.js';
 import { DEFAULT_STORAGE_ENDPOINT, StorageRequirerEndpoint } from './interface.js';
 import {
   contributeMount,
@@ -121,16 +125,6 @@ export interface StorageRequirerResult {
   readonly relationDataWritten: boolean;
 }
 
-/** Options of one `reconcile()` call. */
-export interface StorageReconcileOptions {
-  /**
-   * Contribute to this plan instead of patching: the caller applies the plan (one patch for all
-   * capabilities) and calls `reconcile()` again later to verify. `changed` then means "my
-   * fragments are part of the caller's patch".
-   */
-  readonly plan?: StatefulSetPlan;
-}
-
 /** Rollout findings that need a human rather than time. */
 const BLOCKING_FINDINGS: ReadonlySet<RolloutFindingKind> = new Set([
   'UnboundPVC',
@@ -138,8 +132,12 @@ const BLOCKING_FINDINGS: ReadonlySet<RolloutFindingKind> = new Set([
   'FailedMount',
 ]);
 
-/** Mounts a provider's shared claim into this controller's StatefulSet. */
-export class StorageRequirer {
+/**
+ * Mounts a provider's shared claim into this controller's StatefulSet. A `Capability`: reconcile
+ * it alone with `reconcile()`, or with other capabilities in one patch through
+ * `reconcileCapabilities`.
+ */
+export class StorageRequirer implements Capability<StorageRequirerResult> {
   /** The endpoint this requirer reads, for event wiring. */
   readonly endpoint: StorageRequirerEndpoint;
   /** Owner tag of this capability's plan fragments. */
@@ -147,6 +145,10 @@ export class StorageRequirer {
   /** The pod volume name this requirer manages. */
   readonly volume: string;
   private readonly options: StorageRequirerOptions;
+  /** What the current reconcile has learnt so far, for `failed` to report it. */
+  private run: { written: boolean; relation?: Relation; offer?: StorageOffer } = {
+    written: false,
+  };
 
   constructor(options: StorageRequirerOptions) {
     const endpoint = options.endpoint ?? DEFAULT_STORAGE_ENDPOINT;
@@ -170,85 +172,17 @@ export class StorageRequirer {
     return { name: context.appName, namespace: context.modelName ?? 'default' };
   }
 
-  /** Runs the flow in the module comment once and reports where it ended. */
-  async reconcile(options: StorageReconcileOptions = {}): Promise<StorageRequirerResult> {
-    const base = { changed: false, changes: [], relationDataWritten: false };
-    let relation: Relation | undefined;
-    let written = false;
-    let offer: StorageOffer;
-    try {
-      const relations = await this.endpoint.relations();
-      relation = relations[0];
-      if (!relation) {
-        return {
-          ...base,
-          state: 'no-relation',
-          status: blocked(`waiting for ${this.endpoint.name} relation`),
-        };
-      }
-      if (relations.length > 1) {
-        // One endpoint mounts one volume; guessing which provider wins would be a silent choice.
-        const apps = relations.map((r) => r.remoteApp).join(', ');
-        return {
-          ...base,
-          state: 'invalid',
-          status: blocked(
-            `${this.endpoint.name} is related to ${relations.length} applications (${apps}); ` +
-              'relate exactly one (use another endpoint for a second volume)',
-          ),
-        };
-      }
-      written = await this.publishInstanceName(relation);
-      const data = await this.endpoint.remoteAppData(relation);
-      if (!data) {
-        return {
-          ...base,
-          relationDataWritten: written,
-          state: 'waiting-for-provider',
-          status: waiting(`waiting for ${relation.remoteApp} to publish the storage claim`),
-        };
-      }
-      offer = toStorageOffer(
-        data,
-        `${relation.remoteApp} on ${relation}`,
-        this.statefulSet.namespace,
-      );
-    } catch (failure) {
-      const invalid =
-        failure instanceof RelationDataValidationError ||
-        failure instanceof InvalidStorageDataError;
-      const state = invalid ? 'invalid' : 'failed';
-      return this.failed(state, failure, relation, { ...base, relationDataWritten: written });
-    }
-    const withOffer = { ...base, relationDataWritten: written, offer };
-    try {
-      const claim = await this.readClaim(offer);
-      if (!claim) {
-        return {
-          ...withOffer,
-          state: 'missing-claim',
-          status: blocked(
-            `PVC ${offer.claimName} published by ${relation.remoteApp} does not exist in namespace ` +
-              `${offer.namespace}; check the ${relation.remoteApp} application`,
-          ),
-        };
-      }
-      const spec = this.mountSpec(offer);
-      if (options.plan) return await this.contributeTo(options.plan, spec, offer, withOffer);
-      const reconciled = await reconcileStatefulSet(
-        this.options.port,
-        this.statefulSet,
-        (plan) => contributeMount(plan, spec),
-        { fieldManager: this.fieldManager, conflictAttempts: this.options.conflictAttempts },
-      );
-      const changes = reconciled.changes.filter((c) => c.owner === this.owner);
-      if (reconciled.patched) {
-        return this.afterPatch(reconciled.statefulSet, spec, offer, { ...withOffer, changes });
-      }
-      return await this.verify(reconciled.statefulSet, spec, offer, withOffer, true, claim);
-    } catch (failure) {
-      return this.failed('failed', failure, relation, withOffer);
-    }
+  /**
+   * Runs the flow in the module comment once, as the only capability of the reconcile, and reports
+   * where it ended. To share the one patch with other capabilities, pass this requirer to
+   * `reconcileCapabilities` with them instead.
+   */
+  async reconcile(): Promise<StorageRequirerResult> {
+    const reconciled = await reconcileCapabilities(this.context, [this] as const, {
+      fieldManager: this.fieldManager,
+      conflictAttempts: this.options.conflictAttempts,
+    });
+    return reconciled.results[0];
   }
 
   /**
@@ -256,24 +190,122 @@ export class StorageRequirer {
    * strategic-merge delete directives. Call it when the user asks to detach the storage; a broken
    * relation alone keeps the mount on purpose.
    */
-  async unmount(options: StorageReconcileOptions = {}): Promise<StorageRequirerResult> {
+  async unmount(): Promise<StorageRequirerResult> {
+    const reconciled = await reconcileCapabilities(this.context, [this.unmounting()] as const, {
+      fieldManager: this.fieldManager,
+      conflictAttempts: this.options.conflictAttempts,
+    });
+    return reconciled.results[0];
+  }
+
+  /** The capability form of `unmount()`, to remove the mount in a patch shared with others. */
+  unmounting(): Capability<StorageRequirerResult> {
     const base = { changed: false, changes: [], relationDataWritten: false };
-    try {
-      if (options.plan) {
-        contributeUnmount(options.plan, this.owner, this.volume);
-        const changes = options.plan.compute().changes.filter((c) => c.owner === this.owner);
-        return this.unmountResult(changes.length > 0, changes, base);
-      }
-      const reconciled = await reconcileStatefulSet(
-        this.options.port,
-        this.statefulSet,
-        (plan) => contributeUnmount(plan, this.owner, this.volume),
-        { fieldManager: this.fieldManager, conflictAttempts: this.options.conflictAttempts },
-      );
-      return this.unmountResult(reconciled.patched, reconciled.changes, base);
-    } catch (failure) {
-      return this.failed('failed', failure, undefined, base);
+    return {
+      owner: this.owner,
+      prepare: () =>
+        Promise.resolve({
+          contribute: (plan: StatefulSetPlan) => contributeUnmount(plan, this.owner, this.volume),
+          verify: (outcome: PatchOutcome) =>
+            Promise.resolve(this.unmountResult(outcome.changes.length > 0, outcome.changes, base)),
+        }),
+      failed: (failure: unknown) => this.resultForFailure('failed', failure, undefined, base),
+    };
+  }
+
+  /** Capability stage 1: relation data, validation, the claim. Never touches the StatefulSet. */
+  async prepare(): Promise<Preparation<StorageRequirerResult>> {
+    this.run = { written: false };
+    const base = { changed: false, changes: [], relationDataWritten: false };
+    const relations = await this.endpoint.relations();
+    const relation = relations[0];
+    if (!relation) {
+      return {
+        done: {
+          ...base,
+          state: 'no-relation',
+          status: blocked(`waiting for ${this.endpoint.name} relation`),
+        },
+      };
     }
+    if (relations.length > 1) {
+      // One endpoint mounts one volume; guessing which provider wins would be a silent choice.
+      const apps = relations.map((r) => r.remoteApp).join(', ');
+      return {
+        done: {
+          ...base,
+          state: 'invalid',
+          status: blocked(
+            `${this.endpoint.name} is related to ${relations.length} applications (${apps}); ` +
+              'relate exactly one (use another endpoint for a second volume)',
+          ),
+        },
+      };
+    }
+    this.run.relation = relation;
+    this.run.written = await this.publishInstanceName(relation);
+    const written = { ...base, relationDataWritten: this.run.written };
+    const data = await this.endpoint.remoteAppData(relation);
+    if (!data) {
+      return {
+        done: {
+          ...written,
+          state: 'waiting-for-provider',
+          status: waiting(`waiting for ${relation.remoteApp} to publish the storage claim`),
+        },
+      };
+    }
+    const offer = toStorageOffer(
+      data,
+      `${relation.remoteApp} on ${relation}`,
+      this.statefulSet.namespace,
+    );
+    const withOffer = { ...written, offer };
+    this.run.offer = offer;
+    const claim = await this.readClaim(offer);
+    if (!claim) {
+      return {
+        done: {
+          ...withOffer,
+          state: 'missing-claim',
+          status: blocked(
+            `PVC ${offer.claimName} published by ${relation.remoteApp} does not exist in namespace ` +
+              `${offer.namespace}; check the ${relation.remoteApp} application`,
+          ),
+        },
+      };
+    }
+    const spec = this.mountSpec(offer);
+    return {
+      contribute: (plan) => contributeMount(plan, spec),
+      verify: (outcome) => {
+        if (outcome.patched) {
+          const changed = {
+            ...withOffer,
+            changed: outcome.changes.length > 0,
+            changes: outcome.changes,
+          };
+          return this.afterPatch(outcome.observed, spec, offer, changed);
+        }
+        return this.verify(outcome.observed, spec, offer, withOffer, true, claim);
+      },
+    };
+  }
+
+  /** Capability: the result for a failure at any stage (invalid data → `invalid`). */
+  failed(failure: unknown): StorageRequirerResult {
+    const invalid =
+      failure instanceof RelationDataValidationError || failure instanceof InvalidStorageDataError;
+    return this.resultForFailure(invalid ? 'invalid' : 'failed', failure, this.run.relation, {
+      changed: false,
+      changes: [],
+      relationDataWritten: this.run.written,
+      ...(this.run.offer ? { offer: this.run.offer } : {}),
+    });
+  }
+
+  private get context(): CapabilityContext {
+    return { port: this.options.port, statefulSet: this.statefulSet };
   }
 
   private get fieldManager(): string {
@@ -325,26 +357,6 @@ export class StorageRequirer {
       if (asKubernetesError(failure)?.isNotFound()) return undefined;
       throw failure;
     }
-  }
-
-  private async contributeTo(
-    plan: StatefulSetPlan,
-    spec: MountSpec,
-    offer: StorageOffer,
-    base: Omit<StorageRequirerResult, 'state' | 'status'>,
-  ): Promise<StorageRequirerResult> {
-    contributeMount(plan, spec);
-    const changes = plan.compute().changes.filter((c) => c.owner === this.owner);
-    if (changes.length > 0) {
-      return {
-        ...base,
-        changed: true,
-        changes,
-        state: 'contributed',
-        status: maintenance(`mounting shared storage at ${spec.mountPath}`),
-      };
-    }
-    return this.verify(plan.observed, spec, offer, base);
   }
 
   private async afterPatch(
@@ -442,13 +454,13 @@ export class StorageRequirer {
     };
   }
 
-  private failed(
+  private resultForFailure(
     state: StorageRequirerState,
     failure: unknown,
     relation: Relation | undefined,
     base: Omit<StorageRequirerResult, 'state' | 'status'>,
   ): StorageRequirerResult {
-    const status = statusForStorageFailure(failure, {
+    const status = statusForFailure(failure, {
       app: this.options.backend.context.appName,
       label: relation?.toString(),
     });

@@ -275,8 +275,7 @@ describe('createKubePort against the real API server', () => {
     expect(denied.isForbidden()).toBe(true);
     expect(denied.message).toBe(
       `forbidden: cannot patch statefulsets.apps "radarr" in namespace "${ns.name}"; grant a Role rule ` +
-        '{apiGroups: ["apps"], resources: ["statefulsets"], resourceNames: ["radarr"], verbs: ["patch"]} ' +
-        '(under Juju: juju trust <app> --scope=cluster)',
+        '{apiGroups: ["apps"], resources: ["statefulsets"], resourceNames: ["radarr"], verbs: ["patch"]}',
     );
     expect(denied.rbac?.user).toBe(`system:serviceaccount:${ns.name}:radarr`);
     expect(saLog.requests).toEqual([

@@ -51,8 +51,7 @@ describe('KubernetesError from an RBAC 403', () => {
     const err = KubernetesError.fromResponse(403, body, describeRequest('patch', sts));
     expect(err.message).toBe(
       'forbidden: cannot patch statefulsets.apps "radarr" in namespace "media"; grant a Role rule ' +
-        '{apiGroups: ["apps"], resources: ["statefulsets"], resourceNames: ["radarr"], verbs: ["patch"]} ' +
-        '(under Juju: juju trust <app> --scope=cluster)',
+        '{apiGroups: ["apps"], resources: ["statefulsets"], resourceNames: ["radarr"], verbs: ["patch"]}',
     );
     expect(err.rbac?.user).toBe('system:serviceaccount:media:radarr');
     expect(err.serverMessage).toContain('cannot patch resource "statefulsets"');

@@ -286,7 +286,7 @@ describe('waitForRollout', () => {
     expect(findings.map((f) => f.kind)).toEqual(['UnboundPVC', 'Unknown']);
     // ...and the denied read is reported with the rule that would allow it.
     expect(findings[1]?.message).toBe(
-      'cannot read pods of StatefulSet radarr: forbidden: cannot list pods in namespace "media"; grant a Role rule {apiGroups: [""], resources: ["pods"], verbs: ["list"]} (under Juju: juju trust <app> --scope=cluster)',
+      'cannot read pods of StatefulSet radarr: forbidden: cannot list pods in namespace "media"; grant a Role rule {apiGroups: [""], resources: ["pods"], verbs: ["list"]}',
     );
   });
 

@@ -24,7 +24,6 @@ describe('public API', () => {
       'RelationDataAccessError',
       'RelationDataValidationError',
       'HookToolError',
-      'statusForRelationError',
       'active',
       'blocked',
       'combineStatuses',

@@ -3,7 +3,7 @@ import { HookContextError, HookToolError, RelationError } from '../../lib/relati
 import { runHookTool } from '../../lib/relations/hook-tool.js';
 import { JujuBackend } from '../../lib/relations/juju-backend.js';
 import { Relation } from '../../lib/relations/relation.js';
-import { active, blocked, error, maintenance, waiting } from '../../lib/relations/status.js';
+import { active, blocked, errorStatus, maintenance, waiting } from '../../lib/relations/status.js';
 import { FakeHookTools } from './support/fake-hook-tools.js';
 
 let tools: FakeHookTools;
@@ -162,7 +162,7 @@ describe('JujuBackend hook-tool invocations', () => {
     await hook.setStatus(maintenance('patching'));
     await hook.setStatus(waiting('for storage'));
     await hook.setStatus(blocked('add a storage relation'));
-    await hook.setStatus(error('cannot patch: RBAC'));
+    await hook.setStatus(errorStatus('cannot patch: RBAC'));
     await hook.setStatus(blocked('$(touch /tmp/pwned) `x` "q"'));
     expect(tools.argvs()).toEqual([
       ['status-set', 'active', ''],

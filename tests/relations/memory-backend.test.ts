@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { RelationError, RelationNotFoundError } from '../../lib/relations/errors.js';
 import { MemoryBackend, MemoryModel } from '../../lib/relations/memory-backend.js';
-import { blocked, error, maintenance } from '../../lib/relations/status.js';
+import { blocked, errorStatus, maintenance } from '../../lib/relations/status.js';
 
 function twoApps() {
   const model = new MemoryModel({ name: 'media' });
@@ -105,11 +105,11 @@ describe('MemoryModel with two related applications', () => {
     const { provider, requirer, model } = twoApps();
     await requirer.setStatus(maintenance('mounting'));
     await requirer.setStatus(blocked('no storage'));
-    await provider.setStatus(error('boom'));
+    await provider.setStatus(errorStatus('boom'));
     await requirer.setApplicationVersion('5.2.1');
     expect(requirer.statusHistory).toEqual([maintenance('mounting'), blocked('no storage')]);
     expect(requirer.status).toEqual(blocked('no storage'));
-    expect(model.statusHistory('storage/0')).toEqual([error('boom')]);
+    expect(model.statusHistory('storage/0')).toEqual([errorStatus('boom')]);
     expect(model.statusHistory('nobody/0')).toEqual([]);
     expect(model.applicationVersion('radarr')).toBe('5.2.1');
   });

@@ -1,4 +1,4 @@
-import { StatefulSetPlan, type PlanResult } from '../../lib/kube/statefulset-plan.js';
+import { StatefulSetPlan, type PlanResult } from '../../lib/workload/plan/index.js';
 import type { Pod, StatefulSet } from '../../lib/kube/types.js';
 import {
   contributeMount,

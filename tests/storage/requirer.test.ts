@@ -4,7 +4,9 @@ import type {
   PersistentVolumeClaim,
   Pod,
 } from '../../lib/kube/types.js';
-import { StatefulSetPlan, applyPlan } from '../../lib/kube/statefulset-plan.js';
+import type { Capability } from '../../lib/workload/capability.js';
+import { reconcileCapabilities } from '../../lib/workload/reconcile.js';
+import { active, blocked } from '../../lib/relations/status.js';
 import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-backend.js';
 import { StorageRequirer } from '../../lib/storage/requirer.js';
 import { readMountRecord } from '../../lib/storage/mount.js';
@@ -386,42 +388,80 @@ describe('StorageRequirer: relation broken and unmount', () => {
 });
 
 describe('StorageRequirer: composition with another capability', () => {
-  it('contributes to a caller plan so storage and a sidecar go out as ONE patch', async () => {
+  /** A second capability (think VPN): a sidecar, and a ConfigMap that must exist before it. */
+  function sidecarCapability(): Capability {
+    return {
+      owner: 'sidecar',
+      prepare: () =>
+        Promise.resolve({
+          contribute: (plan) => {
+            plan.ensureContainer('sidecar', {
+              name: 'gateway-sidecar',
+              image: 'ghcr.io/angelnu/pod-gateway:v1.13.0',
+            });
+          },
+          beforePatch: async ({ port, statefulSet }) => {
+            const ref = {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              namespace: statefulSet.namespace,
+              name: 'sidecar-settings',
+            };
+            try {
+              await port.get(ref);
+            } catch {
+              await port.create({ ...ref, metadata: { name: ref.name, namespace: ref.namespace } });
+            }
+          },
+          verify: (outcome) => Promise.resolve({ status: active(), changes: outcome.changes }),
+        }),
+      failed: (failure) => ({ status: blocked(String(failure)), changes: [] }),
+    };
+  }
+
+  it('storage and a sidecar capability go out as ONE patch, side object first; then zero writes', async () => {
     const { kube, requirer } = setup();
-    const observed = await kube.get<StatefulSet>({
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      namespace: NS,
-      name: 'radarr',
-    });
-    const plan = StatefulSetPlan.for(observed);
-    const storage = await requirer.reconcile({ plan });
-    // a second, dummy capability (think VPN) adds its sidecar to the same plan
-    plan.ensureContainer('vpn', {
-      name: 'gateway-sidecar',
-      image: 'ghcr.io/angelnu/pod-gateway:v1.10.0',
-    });
-    expect(storage.state).toBe('contributed');
+    const self = { port: kube, statefulSet: { name: 'radarr', namespace: NS } };
+    const first = await reconcileCapabilities(self, [requirer, sidecarCapability()] as const);
+    const [storage, sidecar] = first.results;
+    expect(first.patched).toBe(true);
+    expect(storage.state).toBe('patched');
     expect(storage.changed).toBe(true);
-    expect(kube.writes()).toEqual([]);
-    const applied = await applyPlan(kube, plan.compute());
-    expect(kube.writes()).toHaveLength(1);
-    expect(new Set(applied.changes.map((c) => c.owner))).toEqual(
-      new Set(['storage:storage', 'vpn']),
+    expect(sidecar.changes.map((c) => c.owner)).toEqual(['sidecar']);
+    expect(kube.writes().map((r) => `${r.verb} ${r.kind}`)).toEqual([
+      'create ConfigMap',
+      'patch StatefulSet',
+    ]);
+    // One StatefulSet read for both capabilities (storage also reads its claim).
+    expect(kube.requests.filter((r) => r.kind === 'StatefulSet' && r.verb === 'get')).toHaveLength(
+      1,
+    );
+    expect(new Set(first.changes.map((c) => c.owner))).toEqual(
+      new Set(['storage:storage', 'sidecar']),
     );
     const names = storedStatefulSet(kube).spec.template.spec.containers.map((c) => c.name);
     expect(names).toEqual(['charm', 'radarr-app', 'gateway-sidecar']);
 
-    // next round: both satisfied, so the composed reconcile sends nothing and storage verifies
+    // next round: both satisfied, so nothing is written and storage verifies the mount
     kube.clearRequests();
-    const next = StatefulSetPlan.for(storedStatefulSet(kube));
-    const settled = await requirer.reconcile({ plan: next });
-    next.ensureContainer('vpn', {
-      name: 'gateway-sidecar',
-      image: 'ghcr.io/angelnu/pod-gateway:v1.10.0',
-    });
-    expect((await applyPlan(kube, next.compute())).patched).toBe(false);
-    expect(settled.state).toBe('mounted');
+    const next = await reconcileCapabilities(self, [requirer, sidecarCapability()] as const);
+    expect(next.patched).toBe(false);
+    expect(next.results[0].state).toBe('mounted');
     expect(kube.writes()).toEqual([]);
+  });
+
+  it('a capability whose side object cannot be created is withdrawn; storage still mounts', async () => {
+    const { kube, requirer } = setup();
+    kube.failNext({ verb: 'create', kind: 'ConfigMap', status: { code: 403, message: 'no' } });
+    const self = { port: kube, statefulSet: { name: 'radarr', namespace: NS } };
+    const result = await reconcileCapabilities(self, [requirer, sidecarCapability()] as const);
+    expect(result.results[0].state).toBe('patched');
+    expect(result.results[1].status.name).toBe('blocked');
+    const names = storedStatefulSet(kube).spec.template.spec.containers.map((c) => c.name);
+    expect(names).toEqual(['charm', 'radarr-app']);
+    expect(kube.writes().map((r) => `${r.verb} ${r.kind} ${r.status}`)).toEqual([
+      'create ConfigMap 403',
+      'patch StatefulSet 200',
+    ]);
   });
 });

@@ -9,10 +9,10 @@ import {
   active,
   blocked,
   maintenance,
-  statusForRelationError,
   type RelationBackend,
 } from '../../lib/relations/index.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
+import { statusForFailure } from '../../lib/workload/failure-status.js';
 import { Scenario, ScenarioError, on, type ScenarioRelation } from '../../lib/testing/scenario.js';
 
 /**
@@ -123,7 +123,7 @@ async function controller({
       volume = await storage.remoteAppData(relation);
     } catch (failure) {
       if (!(failure instanceof RelationDataValidationError)) throw failure;
-      await backend.setStatus(statusForRelationError(failure, relation.toString()));
+      await backend.setStatus(statusForFailure(failure, { label: relation.toString() }));
       return;
     }
     if (volume === undefined) {

@@ -5,21 +5,11 @@
  * A subject module never sees the plan: it receives an `AddFragment`, the plan's own bookkeeping,
  * and hands it each fragment as soon as it is built, so a conflict throws at the same call, after
  * the same earlier fragments, as when the plan built them itself. The subject modules therefore
- * import nothing from statefulset-plan.ts, which imports them.
+ * import nothing from plan.ts, which imports them.
  *
- * `ContainerKind` and `ContainerSelector` are public (re-exported by statefulset-plan.ts); the rest
- * is private to the plan.
+ * Private to the plan.
  */
-import type { PatchBody, Working } from './statefulset-plan-patch.js';
-
-/** Which container list a fragment addresses: the workload containers or the init containers. */
-export type ContainerKind = 'containers' | 'initContainers';
-
-/** Addresses init containers instead of workload containers. */
-export interface ContainerSelector {
-  /** Target `initContainers` instead of `containers` (default false). */
-  initContainer?: boolean;
-}
+import type { PatchBody, Working } from './working.js';
 
 /** One desired fact about the StatefulSet, contributed by one owner. */
 export interface Fragment {
@@ -49,8 +39,3 @@ export const PHASE = {
   removeContainer: 4,
   removeVolume: 5,
 } as const;
-
-/** The container list a selector addresses. */
-export function kindOf(options: ContainerSelector): ContainerKind {
-  return options.initContainer === true ? 'initContainers' : 'containers';
-}

@@ -4,12 +4,12 @@
  * turn a concurrent write into a 409 that reconcileStatefulSet resolves by recomputing.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../lib/kube/client.js';
-import type { KubePort } from '../../lib/kube/port.js';
-import { reconcileStatefulSet, StatefulSetPlan } from '../../lib/kube/statefulset-plan.js';
-import type { StatefulSet } from '../../lib/kube/types.js';
-import { kubeconfigPath, useTestNamespace } from '../support/cluster.js';
-import { statefulSetRef } from '../support/objects.js';
+import { createKubePort, RequestLog } from '../../../lib/kube/client.js';
+import type { KubePort } from '../../../lib/kube/port.js';
+import { reconcileStatefulSet, StatefulSetPlan } from '../../../lib/workload/plan/index.js';
+import type { StatefulSet } from '../../../lib/kube/types.js';
+import { kubeconfigPath, useTestNamespace } from '../../support/cluster.js';
+import { statefulSetRef } from '../../support/objects.js';
 
 const ns = useTestNamespace('sts-plan');
 const log = new RequestLog();

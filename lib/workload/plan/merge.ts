@@ -8,11 +8,14 @@
  * the API server applies, or a reconcile would either patch forever or miss a change. Only the
  * fields of a pod template are modelled; everything else is treated as a plain JSON value.
  */
+import { isPlainObject, jsonEqual } from '../../core/json.js';
 
 /**
  * The merge key of every keyed list that can appear in a pod template, by field name. Lists not in
  * this table are atomic: a patch replaces them whole (e.g. `command`, `args`, `capabilities.add`).
  * Field names are unambiguous inside a pod template, so the field name alone selects the rule.
+ * tests/workload/plan/merge-keys.test.ts keeps this table equal to the keys the API server
+ * publishes (the generated patch metadata).
  */
 export const POD_TEMPLATE_MERGE_KEYS: Readonly<Record<string, string>> = {
   containers: 'name',
@@ -26,28 +29,11 @@ export const POD_TEMPLATE_MERGE_KEYS: Readonly<Record<string, string>> = {
   imagePullSecrets: 'name',
   hostAliases: 'ip',
   resourceClaims: 'name',
+  schedulingGates: 'name',
+  topologySpreadConstraints: 'topologyKey',
+  evictionResponders: 'name',
+  ownerReferences: 'uid',
 };
-
-type JsonRecord = Record<string, unknown>;
-
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Structural equality of two JSON values (key order ignored). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isRecord(a) && isRecord(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 /**
  * Does `observed` already contain everything `desired` asks for?
@@ -65,13 +51,13 @@ export function covers(desired: unknown, observed: unknown, field?: string): boo
     if (key === undefined) return jsonEqual(desired, observed);
     if (!Array.isArray(observed)) return desired.length === 0;
     return desired.every((element) => {
-      if (!isRecord(element)) return false;
-      const match = observed.find((o) => isRecord(o) && o[key] === element[key]);
+      if (!isPlainObject(element)) return false;
+      const match = observed.find((o) => isPlainObject(o) && o[key] === element[key]);
       return match !== undefined && covers(element, match);
     });
   }
-  if (isRecord(desired)) {
-    if (!isRecord(observed)) return false;
+  if (isPlainObject(desired)) {
+    if (!isPlainObject(observed)) return false;
     return Object.entries(desired).every(([k, v]) => covers(v, observed[k], k));
   }
   return desired === observed;
@@ -89,15 +75,15 @@ export function mergeValue(base: unknown, patch: unknown, field?: string): unkno
     if (key === undefined || !Array.isArray(base)) return structuredClone(patch);
     const result: unknown[] = base.map((b) => structuredClone(b));
     for (const element of patch) {
-      if (!isRecord(element)) continue;
-      const index = result.findIndex((r) => isRecord(r) && r[key] === element[key]);
+      if (!isPlainObject(element)) continue;
+      const index = result.findIndex((r) => isPlainObject(r) && r[key] === element[key]);
       if (index < 0) result.push(mergeValue(undefined, element));
       else result[index] = mergeValue(result[index], element);
     }
     return result;
   }
-  if (isRecord(patch)) {
-    const result: JsonRecord = isRecord(base) ? structuredClone(base) : {};
+  if (isPlainObject(patch)) {
+    const result: Record<string, unknown> = isPlainObject(base) ? structuredClone(base) : {};
     for (const [k, v] of Object.entries(patch)) {
       if (v === null) delete result[k];
       else if (v !== undefined) result[k] = mergeValue(result[k], v, k);

@@ -1,10 +1,10 @@
 /**
  * The typed errors of a StatefulSet plan. `compute()` throws them before anything is sent, each
  * naming the fragment or owner at fault, so a controller can turn it into a status a user can act
- * on. Re-exported by statefulset-plan.ts.
+ * on. Exported by index.ts.
  */
-import { CharmkitError } from '../core/errors.js';
-import type { ContainerKind } from './statefulset-plan.js';
+import { CharmkitError } from '../../core/errors.js';
+import type { ContainerKind } from './selectors.js';
 
 /**
  * Thrown by `compute()` when two fragments want different things for the same key (the same

@@ -7,9 +7,10 @@
  * The sharp edge is where the annotation lives: one on the StatefulSet never restarts pods, one on
  * the pod template always does.
  */
-import { PHASE, type AddFragment } from './statefulset-plan-fragment.js';
-import { covers, jsonEqual, mergeValue } from './statefulset-plan-merge.js';
-import { canonical, describePath, resolveField } from './statefulset-plan-patch.js';
+import { PHASE, type AddFragment } from './fragment.js';
+import { canonicalJson, jsonEqual } from '../../core/json.js';
+import { covers, mergeValue } from './merge.js';
+import { describePath, resolveField } from './working.js';
 
 /** `StatefulSetPlan.ensureAnnotation`: an annotation of the StatefulSet's own metadata. */
 export function ensureAnnotation(
@@ -21,7 +22,7 @@ export function ensureAnnotation(
   add({
     owner,
     key: `annotation ${key}`,
-    identity: canonical(value),
+    identity: canonicalJson(value),
     phase: PHASE.member,
     apply: (w, p) => {
       if ((w.annotations[key] ?? null) === value) return undefined;
@@ -44,7 +45,7 @@ export function ensureTemplateAnnotation(
   add({
     owner,
     key: `template annotation ${key}`,
-    identity: canonical(value),
+    identity: canonicalJson(value),
     phase: PHASE.member,
     apply: (w, p) => {
       const current = w.template.metadata?.annotations?.[key] ?? null;
@@ -90,7 +91,7 @@ export function ensureField(add: AddFragment, owner: string, path: string[], val
   add({
     owner,
     key: describePath(path),
-    identity: canonical(desired),
+    identity: canonicalJson(desired),
     phase: PHASE.member,
     apply: (w, p) => {
       const { parent, field } = resolveField(w, p, path, false);

@@ -5,10 +5,10 @@
  * (`pinElementOrder`), and the checks and descriptions fragments share. Nothing here is public
  * API; the plan's own module decides what fragments exist.
  */
-import { ContainerNotFoundError, PlanInconsistentError } from './statefulset-plan-errors.js';
-import { isRecord } from './statefulset-plan-merge.js';
-import type { ContainerKind } from './statefulset-plan.js';
-import type { Container, PodSpec, PodTemplateSpec } from './types.js';
+import { isPlainObject } from '../../core/json.js';
+import { ContainerNotFoundError, PlanInconsistentError } from './errors.js';
+import type { ContainerKind } from './selectors.js';
+import type { Container, PodSpec, PodTemplateSpec } from '../../kube/types.js';
 
 /** A JSON object as the patch body and the working template hold it. */
 export type JsonRecord = Record<string, unknown>;
@@ -46,7 +46,7 @@ export class PatchBody {
 
   child(parent: JsonRecord, key: string): JsonRecord {
     const existing = parent[key];
-    if (isRecord(existing)) return existing;
+    if (isPlainObject(existing)) return existing;
     const created: JsonRecord = {};
     parent[key] = created;
     return created;
@@ -56,7 +56,7 @@ export class PatchBody {
   element(parent: JsonRecord, list: string, key: string, value: string): JsonRecord {
     const items = Array.isArray(parent[list]) ? (parent[list] as unknown[]) : [];
     parent[list] = items;
-    const found = items.find((i): i is JsonRecord => isRecord(i) && i[key] === value);
+    const found = items.find((i): i is JsonRecord => isPlainObject(i) && i[key] === value);
     if (found) return found;
     const created: JsonRecord = { [key]: value };
     items.push(created);
@@ -74,14 +74,14 @@ export class PatchBody {
  */
 export function pinElementOrder(root: JsonRecord, observed: PodSpec, predicted: PodSpec): void {
   const spec = ((root.spec as JsonRecord | undefined)?.template as JsonRecord | undefined)?.spec;
-  if (!isRecord(spec)) return;
+  if (!isPlainObject(spec)) return;
   pinList(spec, 'volumes', 'name', observed.volumes, predicted.volumes);
   for (const kind of ['containers', 'initContainers'] as const) {
     pinList(spec, kind, 'name', observed[kind], predicted[kind]);
     const list = spec[kind];
     if (!Array.isArray(list)) continue;
     for (const element of list) {
-      if (!isRecord(element) || element.$patch === 'delete') continue;
+      if (!isPlainObject(element) || element.$patch === 'delete') continue;
       const before = (observed[kind] ?? []).find((c) => c.name === element.name);
       if (!before) continue; // a new container is taken as given, in its own order
       const after = (predicted[kind] ?? []).find((c) => c.name === element.name);
@@ -104,16 +104,18 @@ function pinList(
   // The server insists the patch list follows the order it pins: deletions first, then the rest
   // in predicted order (so also when a directive was set by an ordering fragment).
   const indexIn = (items: readonly object[] | undefined, element: unknown): number =>
-    (items ?? []).findIndex((i) => isRecord(element) && (i as JsonRecord)[key] === element[key]);
+    (items ?? []).findIndex(
+      (i) => isPlainObject(element) && (i as JsonRecord)[key] === element[key],
+    );
   const rank = (element: unknown): number =>
-    isRecord(element) && element.$patch === 'delete'
+    isPlainObject(element) && element.$patch === 'delete'
       ? indexIn(observed, element) - 1_000_000
       : indexIn(predicted, element);
   const ordered = [...list].sort((a, b) => rank(a) - rank(b));
   list.splice(0, list.length, ...ordered);
   if (directive in parent) return;
   const had = new Set((observed ?? []).map((o) => (o as JsonRecord)[key]));
-  const adds = list.some((e) => isRecord(e) && e.$patch !== 'delete' && !had.has(e[key]));
+  const adds = list.some((e) => isPlainObject(e) && e.$patch !== 'delete' && !had.has(e[key]));
   if (!adds) return;
   parent[directive] = (predicted ?? []).map((e) => ({ [key]: (e as JsonRecord)[key] }));
 }
@@ -182,7 +184,7 @@ function descend(
 ): JsonRecord | undefined {
   if (!parent) return undefined;
   const next = parent[key];
-  if (isRecord(next)) return next;
+  if (isPlainObject(next)) return next;
   if (!create) return undefined;
   const created: JsonRecord = {};
   parent[key] = created;
@@ -218,22 +220,4 @@ export function describePath(path: string[]): string {
     return `${path[1] ?? ''} ${path.slice(2).join('.')}`;
   }
   return `pod ${path.join('.')}`;
-}
-
-/** A key-order-independent form of a desired value, to tell a duplicate fragment from a conflict. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (isRecord(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => value[k] !== undefined)
-        .map((k) => [k, sortKeys(value[k])]),
-    );
-  }
-  return value;
 }

@@ -6,12 +6,13 @@
  * sharp edge is the lists: `capabilities.add`/`drop` and `supplementalGroups` are atomic in a
  * strategic merge, so they are treated as sets whose members are ensured or removed one by one,
  * and the patch carries the whole resulting list. The two fragment types are public (re-exported
- * by statefulset-plan.ts).
+ * by plan.ts).
  */
-import { ensureField, ensureUnionMember } from './statefulset-plan-fields.js';
-import { kindOf, type AddFragment, type ContainerSelector } from './statefulset-plan-fragment.js';
-import { isRecord } from './statefulset-plan-merge.js';
-import type { PodSecurityContext } from './types.js';
+import { isPlainObject } from '../../core/json.js';
+import { ensureField, ensureUnionMember } from './fields.js';
+import { type AddFragment } from './fragment.js';
+import { kindOf, type ContainerSelector } from './selectors.js';
+import type { PodSecurityContext } from '../../kube/types.js';
 
 /** Pod-level securityContext fields to ensure; `null` means "must be absent". */
 export type PodSecurityContextFragment = {
@@ -58,7 +59,7 @@ export function ensureContainerSecurityContext(
   const base = [kind, container, 'securityContext'];
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    if (field === 'capabilities' && isRecord(value)) {
+    if (field === 'capabilities' && isPlainObject(value)) {
       for (const list of ['add', 'drop'] as const) {
         const items = value[list];
         if (!Array.isArray(items)) continue;

@@ -5,23 +5,15 @@
  * replaced (never merged into a second source), a mount path already used by another volume is a
  * conflict rather than a silent swap of data, and a mount whose path changes must move, because
  * merging it would leave the old path mounted too. `VolumeMountOptions` is public (re-exported by
- * statefulset-plan.ts).
+ * plan.ts).
  */
-import { MountPathConflictError, PlanConflictError } from './statefulset-plan-errors.js';
-import {
-  kindOf,
-  PHASE,
-  type AddFragment,
-  type ContainerSelector,
-} from './statefulset-plan-fragment.js';
-import { covers, mergeValue } from './statefulset-plan-merge.js';
-import {
-  canonical,
-  dropIfEmpty,
-  findContainer,
-  requireContainer,
-} from './statefulset-plan-patch.js';
-import type { Volume, VolumeMount } from './types.js';
+import { MountPathConflictError, PlanConflictError } from './errors.js';
+import { PHASE, type AddFragment } from './fragment.js';
+import { kindOf, type ContainerSelector } from './selectors.js';
+import { canonicalJson } from '../../core/json.js';
+import { covers, mergeValue } from './merge.js';
+import { dropIfEmpty, findContainer, requireContainer } from './working.js';
+import type { Volume, VolumeMount } from '../../kube/types.js';
 
 /** Options of `ensureVolumeMount`. */
 export interface VolumeMountOptions extends ContainerSelector {
@@ -39,7 +31,7 @@ export function ensureVolume(add: AddFragment, owner: string, volume: Volume): v
   add({
     owner,
     key: `volume ${volume.name}`,
-    identity: canonical(desired),
+    identity: canonicalJson(desired),
     phase: PHASE.volume,
     apply: (w, p) => {
       w.ensuredVolumes.add(desired.name);
@@ -102,7 +94,7 @@ export function ensureVolumeMount(
   add({
     owner,
     key: `${kind}/${container} mount ${mount.mountPath}`,
-    identity: canonical({ desired, move }),
+    identity: canonicalJson({ desired, move }),
     phase: PHASE.member,
     apply: (w, p) => {
       const target = requireContainer(w, kind, container);

@@ -13,47 +13,33 @@
  * This module knows nothing of storage or VPN; fragments carry an owner tag so conflicts and
  * changes name the capability responsible.
  *
- * The plan's parts, one concept a module; this one re-exports the public names of the others so
- * `statefulset-plan.js` stays the one import for the whole plan:
- * - statefulset-plan.ts: `StatefulSetPlan`, a facade whose methods delegate to the subject modules
- *   below, with the fragment bookkeeping (a conflict is refused when it is added) and `compute()`;
- * - statefulset-plan-volumes.ts: volumes and volume mounts (`VolumeMountOptions`);
- * - statefulset-plan-containers.ts: containers, init containers, env (`InitContainerOptions`);
- * - statefulset-plan-security.ts: pod and container securityContext (its two fragment types);
- * - statefulset-plan-fields.ts: annotations, pod spec fields, the generic field fragments;
- * - statefulset-plan-fragment.ts: what a fragment is and its phases (`ContainerKind`,
- *   `ContainerSelector`);
- * - statefulset-plan-errors.ts: the typed errors `compute()` throws;
- * - statefulset-plan-patch.ts: the working copy and patch body fragments write into (private);
- * - statefulset-plan-merge.ts: the strategic merge rules used to predict the result (private);
- * - statefulset-plan-apply.ts: `applyPlan` and `reconcileStatefulSet`, the I/O.
- * The subject modules never import this one; they get the plan's `add` as an argument.
+ * The plan's parts live beside it in lib/workload/plan/, one concept a module, imported in one
+ * direction only (leaves first): selectors.ts (which container list) and merge.ts (the strategic
+ * merge rules used to predict the result) → errors.ts (what `compute()` throws) → working.ts (the
+ * working copy and patch body fragments write into) → fragment.ts (what a fragment is, its phases)
+ * → the fragment kinds volumes.ts, containers.ts, security.ts, fields.ts → this module
+ * (`StatefulSetPlan`: fragment bookkeeping, a conflict refused when added, and `compute()`) →
+ * apply.ts (the I/O) → index.ts (the public names). The fragment kinds never import this module;
+ * they receive the plan's `add` as an argument.
  */
-import type { ObjectRef, Patch } from './port.js';
-import * as containers from './statefulset-plan-containers.js';
-import type { InitContainerOptions } from './statefulset-plan-containers.js';
-import { PlanConflictError } from './statefulset-plan-errors.js';
-import * as fieldFragments from './statefulset-plan-fields.js';
-import type {
-  AddFragment,
-  ContainerKind,
-  ContainerSelector,
-  Fragment,
-} from './statefulset-plan-fragment.js';
+import type { ObjectRef, Patch } from '../../kube/port.js';
+import * as containers from './containers.js';
+import type { InitContainerOptions } from './containers.js';
+import { PlanConflictError } from './errors.js';
+import * as fieldFragments from './fields.js';
+import type { AddFragment, Fragment } from './fragment.js';
+import type { ContainerKind, ContainerSelector } from './selectors.js';
 import {
   checkConsistency,
   PatchBody,
   pinElementOrder,
   type JsonRecord,
   type Working,
-} from './statefulset-plan-patch.js';
-import * as security from './statefulset-plan-security.js';
-import type {
-  ContainerSecurityContextFragment,
-  PodSecurityContextFragment,
-} from './statefulset-plan-security.js';
-import * as volumes from './statefulset-plan-volumes.js';
-import type { VolumeMountOptions } from './statefulset-plan-volumes.js';
+} from './working.js';
+import * as security from './security.js';
+import type { ContainerSecurityContextFragment, PodSecurityContextFragment } from './security.js';
+import * as volumes from './volumes.js';
+import type { VolumeMountOptions } from './volumes.js';
 import type {
   Container,
   EnvVar,
@@ -61,28 +47,7 @@ import type {
   StatefulSet,
   Volume,
   VolumeMount,
-} from './types.js';
-
-export {
-  ContainerNotFoundError,
-  MountPathConflictError,
-  PlanConflictError,
-  PlanInconsistentError,
-} from './statefulset-plan-errors.js';
-export { applyPlan, reconcileStatefulSet } from './statefulset-plan-apply.js';
-export type {
-  AppliedPlan,
-  ApplyPlanOptions,
-  ReconcileStatefulSetOptions,
-  StatefulSetReconcile,
-} from './statefulset-plan-apply.js';
-export type { ContainerKind, ContainerSelector } from './statefulset-plan-fragment.js';
-export type { VolumeMountOptions } from './statefulset-plan-volumes.js';
-export type { InitContainerOptions } from './statefulset-plan-containers.js';
-export type {
-  ContainerSecurityContextFragment,
-  PodSecurityContextFragment,
-} from './statefulset-plan-security.js';
+} from '../../kube/types.js';
 
 /** One line of "what this patch does and who asked for it". */
 export interface PlanChange {

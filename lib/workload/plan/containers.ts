@@ -6,23 +6,14 @@
  * one (the server fills in defaults, which must never cause a patch loop), while an environment
  * variable is replaced whole, because `value` and `valueFrom` exclude each other. Setting a
  * variable in a container the StatefulSet does not have is an error; removing one is then a no-op.
- * `InitContainerOptions` is public (re-exported by statefulset-plan.ts).
+ * `InitContainerOptions` is public (re-exported by plan.ts).
  */
-import {
-  kindOf,
-  PHASE,
-  type AddFragment,
-  type ContainerKind,
-  type ContainerSelector,
-} from './statefulset-plan-fragment.js';
-import { covers, jsonEqual, mergeValue } from './statefulset-plan-merge.js';
-import {
-  canonical,
-  dropIfEmpty,
-  findContainer,
-  requireContainer,
-} from './statefulset-plan-patch.js';
-import type { Container, EnvVar } from './types.js';
+import { PHASE, type AddFragment } from './fragment.js';
+import { kindOf, type ContainerKind, type ContainerSelector } from './selectors.js';
+import { canonicalJson, jsonEqual } from '../../core/json.js';
+import { covers, mergeValue } from './merge.js';
+import { dropIfEmpty, findContainer, requireContainer } from './working.js';
+import type { Container, EnvVar } from '../../kube/types.js';
 
 /** Options of `ensureInitContainer`. */
 export interface InitContainerOptions {
@@ -98,7 +89,7 @@ export function ensureEnv(
   add({
     owner,
     key: `${kind}/${container} env ${env.name}`,
-    identity: canonical(desired),
+    identity: canonicalJson(desired),
     phase: PHASE.member,
     apply: (w, p) => {
       const target = requireContainer(w, kind, container);
@@ -153,7 +144,7 @@ function ensureContainerOf(
   add({
     owner,
     key: `${kind}/${container.name}`,
-    identity: canonical({ desired, position }),
+    identity: canonicalJson({ desired, position }),
     phase: PHASE.container,
     apply: (w, p) => {
       const list = (w.template.spec[kind] ??= []);

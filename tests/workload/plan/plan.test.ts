@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { KubernetesError } from '../../lib/kube/errors.js';
-import type { KubePort } from '../../lib/kube/port.js';
+import { KubernetesError } from '../../../lib/kube/errors.js';
+import type { KubePort } from '../../../lib/kube/port.js';
 import {
   applyPlan,
   ContainerNotFoundError,
@@ -10,11 +10,11 @@ import {
   reconcileStatefulSet,
   StatefulSetPlan,
   type PlanResult,
-} from '../../lib/kube/statefulset-plan.js';
-import type { StatefulSet } from '../../lib/kube/types.js';
-import { strategicMergePatch, type JsonObject } from '../../lib/testing/strategic-merge.js';
-import { definitionForKind } from '../../lib/testing/strategic-merge-metadata.js';
-import { PATCH_METADATA } from '../../lib/testing/generated/patch-metadata.js';
+} from '../../../lib/workload/plan/index.js';
+import type { StatefulSet } from '../../../lib/kube/types.js';
+import { strategicMergePatch, type JsonObject } from '../../../lib/testing/strategic-merge.js';
+import { definitionForKind } from '../../../lib/testing/strategic-merge-metadata.js';
+import { PATCH_METADATA } from '../../../lib/testing/generated/patch-metadata.js';
 
 /** A StatefulSet shaped like the one Juju creates for a sidecar charm named radarr. */
 function jujuStatefulSet(): StatefulSet {

@@ -2,19 +2,11 @@
  * The only I/O of a StatefulSet plan: send its one patch, or nothing (`applyPlan`), and the whole
  * read, contribute, write round with its conflict retry (`reconcileStatefulSet`). Kept apart from
  * the plan so the decision stays a pure function testable without a cluster.
- *
- * statefulset-plan.ts re-exports this module, so the two import each other. That is safe: neither
- * uses the other's bindings while loading (`StatefulSetPlan` is used only when a reconcile runs).
  */
-import type { KubePort } from './port.js';
-import { withConflictRetry } from './retry.js';
-import {
-  StatefulSetPlan,
-  type ComputeOptions,
-  type PlanChange,
-  type PlanResult,
-} from './statefulset-plan.js';
-import type { StatefulSet } from './types.js';
+import type { KubePort } from '../../kube/port.js';
+import { withConflictRetry } from '../../kube/retry.js';
+import { StatefulSetPlan, type ComputeOptions, type PlanChange, type PlanResult } from './plan.js';
+import type { StatefulSet } from '../../kube/types.js';
 
 /** Result of `applyPlan`. */
 export interface AppliedPlan {

@@ -1,0 +1,29 @@
+/**
+ * charmkit/workload: the controller's own StatefulSet and how capabilities compose onto it — the
+ * capability contract, `reconcileCapabilities` (one read, at most one patch), the StatefulSet plan
+ * every capability contributes to, and the one mapping from a failure to the status a user sees.
+ *
+ * This list is the public API; anything not exported here is private.
+ */
+
+// The capability contract and the reconcile that drives it.
+export type {
+  Capability,
+  CapabilityContext,
+  CapabilityResult,
+  Participation,
+  PatchOutcome,
+  PatchStep,
+  Preparation,
+  ResultOf,
+  WorkloadRef,
+} from './capability.js';
+export { reconcileCapabilities } from './reconcile.js';
+export type { CapabilitiesReconcile, ReconcileOptions } from './reconcile.js';
+
+// Failure → status.
+export { statusForFailure } from './failure-status.js';
+export type { FailureContext } from './failure-status.js';
+
+// The StatefulSet plan.
+export * from './plan/index.js';
