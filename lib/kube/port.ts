@@ -114,8 +114,8 @@ export const PATCH_CONTENT_TYPES: Readonly<Record<Patch['type'], string>> = {
 };
 
 /**
- * One request as it went to the API server (or to `FakeCluster`): the unit of rule 5, "a reconcile
- * with nothing to do makes zero writes". Both implementations report the same records so tests can
+ * One request as it went to the API server (or to `FakeCluster`): the unit of "a reconcile with
+ * nothing to do makes zero writes" (docs/adr/0002-one-patch-per-reconcile.md). Both implementations report the same records so tests can
  * count calls the same way against either.
  */
 export interface RequestRecord {

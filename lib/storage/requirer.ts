@@ -1,8 +1,9 @@
 /**
  * `StorageRequirer`: mount the claim a storage provider publishes into this controller's own
- * StatefulSet (seed 000), with as few API calls as the job allows.
+ * StatefulSet (docs/adr/0001-mount-by-self-patch.md), with as few API calls as the job allows.
  *
- * Flow of `reconcile()`:
+ * Flow of a reconcile (stages 1–4 are `prepare`, 5 the shared patch, 6–7 `verify`; see the
+ * capability contract in lib/workload/capability.ts):
  *   1. No relation → Blocked "waiting for storage relation"; no Kubernetes request at all.
  *   2. Relation, but the provider has published nothing → Waiting (the provider acts on its own
  *      once its claim is usable; no human is needed, so this is not Blocked). No request either.
@@ -16,9 +17,9 @@
  *   7. On a later reconcile with nothing to patch: rollout complete, pods Ready, and the running
  *      pods' specs carry the volume → Active; a stuck rollout → the cluster's own diagnosis.
  *
- * A broken relation keeps the mount (seed 000: removing it would restart the workload under the
- * user); `unmount()` removes exactly what was added. `reconcile({ plan })` only contributes
- * fragments to a caller's plan, so storage and other capabilities send one patch together.
+ * A broken relation keeps the mount (removing it would restart the workload under the user; see
+ * docs/adr/0001-mount-by-self-patch.md); `unmount()` removes exactly what was added. To share the
+ * one patch with other capabilities, pass the requirer to `reconcileCapabilities` with them.
  */
 import type { KubePort } from '../kube/port.js';
 import { asKubernetesError } from '../kube/errors.js';

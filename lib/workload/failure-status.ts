@@ -2,7 +2,7 @@
  * Every failure a capability can meet, as the status a user sees — one mapping for all of them, so
  * the same failure always reads the same way whichever capability met it.
  *
- * The error's remedy decides the status name (see the errors record in docs/adr/): a
+ * The error's remedy decides the status name (docs/adr/0004-errors-carry-a-remedy.md): a
  * failure a person must fix is Blocked, one a retry may cure is an error. This layer adds the words
  * only it can add: it knows it runs a charm, so an RBAC denial carries the `juju trust` command
  * with the application's name (lib/kube reports the missing rule as data and knows nothing of

@@ -84,8 +84,8 @@ export async function reconcileCapabilities<const C extends readonly Capability[
   try {
     round = await withConflictRetry(options.conflictAttempts ?? 3, async () => {
       const observed = await readStatefulSet(context.port, context);
-      taking = withdrawConflicting(observed, taking, fail);
-      let plan = computePlan(observed, taking);
+      let plan: PlanResult;
+      ({ taking, plan } = planTogether(observed, taking, fail));
       // Side objects first; a capability whose side objects fail is withdrawn and the patch
       // recomputed without it. Already prepared capabilities are not prepared again after a 409.
       for (const take of [...taking]) {
@@ -152,29 +152,29 @@ function computePlan(observed: StatefulSet, taking: readonly Taking[]): PlanResu
 }
 
 /**
- * The capabilities whose fragments can go into one plan together. The common case (they all can)
- * costs one computation; otherwise they are added one at a time and a capability that cannot join
- * the ones before it is failed with the plan's typed error.
+ * The plan of the capabilities whose fragments can go into one plan together. The common case
+ * (they all can) costs one computation; otherwise they are added one at a time and a capability
+ * that cannot join the ones before it is failed with the plan's typed error.
  */
-function withdrawConflicting(
+function planTogether(
   observed: StatefulSet,
   taking: readonly Taking[],
   fail: (index: number, failure: unknown) => void,
-): Taking[] {
+): { taking: Taking[]; plan: PlanResult } {
   try {
-    computePlan(observed, taking);
-    return [...taking];
+    return { taking: [...taking], plan: computePlan(observed, taking) };
   } catch {
     const accepted: Taking[] = [];
+    let plan = computePlan(observed, []);
     for (const take of taking) {
       try {
-        computePlan(observed, [...accepted, take]);
+        plan = computePlan(observed, [...accepted, take]);
         accepted.push(take);
       } catch (failure) {
         fail(take.index, failure);
       }
     }
-    return accepted;
+    return { taking: accepted, plan };
   }
 }
 
