@@ -447,25 +447,30 @@ function parseRetryAfter(header: string | undefined): number | undefined {
   return Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+/**
+ * The Status `reason` the API server gives with each HTTP code (apimachinery's StatusReason), for
+ * answers that came without a Status body. The one table: FakeCluster's injected faults use it too.
+ */
+export const STATUS_REASONS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
 function reasonForCode(code: number): string {
-  const reasons: Record<number, string> = {
-    400: 'BadRequest',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'NotFound',
-    405: 'MethodNotAllowed',
-    406: 'NotAcceptable',
-    409: 'Conflict',
-    410: 'Expired',
-    413: 'RequestEntityTooLarge',
-    415: 'UnsupportedMediaType',
-    422: 'Invalid',
-    429: 'TooManyRequests',
-    500: 'InternalError',
-    503: 'ServiceUnavailable',
-    504: 'Timeout',
-  };
-  return reasons[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
+  return STATUS_REASONS[code] ?? (code >= 500 ? 'InternalError' : 'Unknown');
 }
 
 function errorCode(cause: unknown): string | undefined {

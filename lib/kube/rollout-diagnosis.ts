@@ -10,6 +10,7 @@
  * ranks the findings so the root cause (a missing claim) comes before its symptom (a pod that
  * cannot be scheduled).
  */
+import { eventsAbout, newestFirst } from './events.js';
 import type { RolloutProgress } from './rollout-progress.js';
 import type {
   ContainerStatus,
@@ -102,11 +103,11 @@ export function diagnoseRollout(evidence: RolloutEvidence): RolloutDiagnosis {
   const events = newestFirst(evidence.events);
 
   for (const claim of evidence.claims) claimFindings(claim, events, pods, findings);
-  for (const pod of pods) podFindings(pod, eventsFor(events, 'Pod', pod), findings);
+  for (const pod of pods) podFindings(pod, eventsAbout(events, 'Pod', pod), findings);
 
   // FailedCreate is history once the pod exists; it matters only while a pod is missing.
   if (pods.length < evidence.progress.desired) {
-    const failed = eventsFor(events, 'StatefulSet', statefulSet).find(
+    const failed = eventsAbout(events, 'StatefulSet', statefulSet).find(
       (e) => e.reason === 'FailedCreate',
     );
     if (failed) {
@@ -163,7 +164,7 @@ function claimFindings(
   }
   const phase = claim.status?.phase ?? 'Pending';
   if (phase === 'Bound') return;
-  const latest = eventsFor(events, 'PersistentVolumeClaim', claim)[0];
+  const latest = eventsAbout(events, 'PersistentVolumeClaim', claim)[0];
   const because = latest?.message ? `: ${clip(latest.message)}` : '';
   findings.add({
     kind: 'UnboundPVC',
@@ -349,35 +350,6 @@ function lastTermination(
 
 function isReady(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-function eventsFor(
-  events: KubeEvent[],
-  kind: string,
-  object: { metadata: { name?: string; uid?: string } },
-): KubeEvent[] {
-  return events.filter((e) => {
-    const about = e.involvedObject;
-    if (about.kind !== undefined && about.kind !== kind) return false;
-    if (about.name !== object.metadata.name) return false;
-    // Events of an earlier pod with the same name describe a pod that no longer exists.
-    return !(about.uid && object.metadata.uid && about.uid !== object.metadata.uid);
-  });
-}
-
-function eventTime(event: KubeEvent): number {
-  const text =
-    event.lastTimestamp ??
-    event.eventTime ??
-    (event.metadata.creationTimestamp as string | undefined) ??
-    '';
-  const series = (event.series as { lastObservedTime?: string } | undefined)?.lastObservedTime;
-  const time = Date.parse(series ?? text);
-  return Number.isNaN(time) ? 0 : time;
-}
-
-function newestFirst(events: KubeEvent[]): KubeEvent[] {
-  return [...events].sort((a, b) => eventTime(b) - eventTime(a));
 }
 
 function clip(text: string | undefined, max = MAX_MESSAGE): string {

@@ -9,6 +9,7 @@
  * claim is usable and must not block publishing it. The caller gathers state (GETs and LISTs);
  * this module only reasons about it, so every branch is unit-testable.
  */
+import { eventsAbout, newestFirst } from '../kube/events.js';
 import type { KubeEvent, PersistentVolumeClaim, StorageClass } from '../kube/types.js';
 import { active, blocked, waiting, type Status } from '../relations/status.js';
 import {
@@ -227,21 +228,7 @@ export function claimEvents(
   claim: PersistentVolumeClaim,
   events: readonly KubeEvent[],
 ): KubeEvent[] {
-  const uid = claim.metadata.uid;
-  return events
-    .filter(
-      (e) =>
-        e.involvedObject.kind === 'PersistentVolumeClaim' &&
-        e.involvedObject.name === claim.metadata.name &&
-        (uid === undefined || e.involvedObject.uid === undefined || e.involvedObject.uid === uid),
-    )
-    .sort((a, b) => eventTime(b) - eventTime(a));
-}
-
-function eventTime(e: KubeEvent): number {
-  const text = e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
-  const t = text ? Date.parse(text) : NaN;
-  return Number.isNaN(t) ? 0 : t;
+  return newestFirst(eventsAbout(events, 'PersistentVolumeClaim', claim));
 }
 
 function ageSeconds(created: string | undefined, now: Date): number | undefined {

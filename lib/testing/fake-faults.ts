@@ -6,6 +6,7 @@
  * deliberately tiny — one matcher shape for both faults and latency — in the spirit of
  * controller-runtime's interceptors.
  */
+import { STATUS_REASONS } from '../kube/errors.js';
 import type { RequestRecord } from '../kube/port.js';
 import type { KubeStatus } from '../kube/types.js';
 
@@ -47,20 +48,6 @@ export interface FaultHandle {
   /** Withdraws the fault; later calls are not failed by it. */
   cancel(): void;
 }
-
-const DEFAULT_REASONS: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  409: 'Conflict',
-  410: 'Expired',
-  422: 'Invalid',
-  429: 'TooManyRequests',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-  504: 'Timeout',
-};
 
 /** Whether `record` matches every field `matcher` sets. */
 export function matchesRequest(matcher: RequestMatcher, record: RequestRecord): boolean {
@@ -115,7 +102,7 @@ class Fault implements FaultHandle {
       code,
       message: message ?? `injected failure (HTTP ${code})`,
     };
-    const effectiveReason = reason ?? DEFAULT_REASONS[code];
+    const effectiveReason = reason ?? STATUS_REASONS[code];
     if (effectiveReason) status.reason = effectiveReason;
     if (details) status.details = details;
     return status;
