@@ -25,6 +25,22 @@ export {
 } from './strategic-merge-metadata.js';
 export { PATCH_METADATA } from './generated/patch-metadata.js';
 
+// Object builders: the StatefulSet Juju creates for a sidecar charm, claims, storage classes.
+export {
+  claimFixture,
+  JUJU_CHARM_CONTAINER,
+  jujuStatefulSetFixture,
+  statefulSetFixture,
+  storageClassFixture,
+  WORKLOAD_CONTAINER,
+} from './fixtures.js';
+export type {
+  ClaimFixtureOptions,
+  JujuStatefulSetFixtureOptions,
+  StatefulSetFixtureOptions,
+  StorageClassFixtureOptions,
+} from './fixtures.js';
+
 // Scenario: describe a state, run one hook through a controller, inspect the output state.
 export { on, Scenario, ScenarioError } from './scenario.js';
 export type {

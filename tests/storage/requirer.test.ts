@@ -1,9 +1,4 @@
-import type {
-  StatefulSet,
-  StorageClass,
-  PersistentVolumeClaim,
-  Pod,
-} from '../../lib/kube/types.js';
+import type { StatefulSet, PersistentVolumeClaim, Pod } from '../../lib/kube/types.js';
 import type { Capability } from '../../lib/workload/capability.js';
 import { reconcileCapabilities } from '../../lib/workload/reconcile.js';
 import { active, blocked } from '../../lib/relations/status.js';
@@ -11,59 +6,31 @@ import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-back
 import { StorageRequirer } from '../../lib/storage/requirer.js';
 import { readMountRecord } from '../../lib/storage/mount.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
+import {
+  claimFixture,
+  jujuStatefulSetFixture,
+  storageClassFixture,
+} from '../../lib/testing/fixtures.js';
 
 const NS = 'media';
 
 function radarrStatefulSet(): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name: 'radarr', namespace: NS },
-    spec: {
-      replicas: 1,
-      serviceName: 'radarr-endpoints',
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'radarr' } },
-      template: {
-        metadata: { labels: { 'app.kubernetes.io/name': 'radarr' } },
-        spec: {
-          containers: [
-            { name: 'charm', image: 'charm-base' },
-            { name: 'radarr-app', image: 'lscr.io/linuxserver/radarr:5', volumeMounts: [] },
-          ],
-          securityContext: { runAsUser: 0 },
-        },
-      },
-    },
-  };
+  return jujuStatefulSetFixture(
+    'radarr',
+    NS,
+    { name: 'radarr-app', image: 'lscr.io/linuxserver/radarr:5', volumeMounts: [] },
+    { podSecurityContext: { runAsUser: 0 } },
+  );
 }
 
-const standard: StorageClass = {
-  apiVersion: 'storage.k8s.io/v1',
-  kind: 'StorageClass',
-  metadata: {
-    name: 'standard',
-    annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
-  },
-  provisioner: 'example.com/fake',
-  volumeBindingMode: 'Immediate',
-};
+const standard = storageClassFixture({ name: 'standard', isDefault: true });
 
 function claim(
   name = 'shared-media',
-  phase = 'Bound',
+  phase: 'Pending' | 'Bound' = 'Bound',
   accessModes = ['ReadWriteMany'],
 ): PersistentVolumeClaim {
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: NS },
-    spec: {
-      accessModes,
-      storageClassName: 'standard',
-      resources: { requests: { storage: '10Gi' } },
-    },
-    status: { phase },
-  };
+  return claimFixture({ name, namespace: NS, phase, accessModes, storageClassName: 'standard' });
 }
 
 const offer = {
