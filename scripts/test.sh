@@ -29,6 +29,9 @@ if (missing.length) { console.error("built package lacks: " + missing.join(", ")
 console.log("charmkit: built package imports cleanly (" + Object.keys(root).length + " exports)");
 '
 
+step "public API report (api/*.api.md must match the build; see scripts/api-report.mjs)"
+node scripts/api-report.mjs
+
 step "unit + integration tests (jest)"
 status=0
 node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects unit integration --ci \
