@@ -62,7 +62,7 @@ import {
 /** Options of `StorageRequirer`. */
 export interface StorageRequirerOptions {
   /** The Kubernetes port (client-node adapter in production, FakeCluster in tests). */
-  readonly port: KubePort;
+  readonly kube: KubePort;
   /** Relation data, leadership and hook context (Juju or in-memory). */
   readonly backend: RelationBackend;
   /**
@@ -306,7 +306,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
   }
 
   private get context(): CapabilityContext {
-    return { port: this.options.port, statefulSet: this.statefulSet };
+    return { kube: this.options.kube, statefulSet: this.statefulSet };
   }
 
   private get fieldManager(): string {
@@ -348,7 +348,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
 
   private async readClaim(offer: StorageOffer): Promise<PersistentVolumeClaim | undefined> {
     try {
-      return await this.options.port.get<PersistentVolumeClaim>({
+      return await this.options.kube.get<PersistentVolumeClaim>({
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         namespace: offer.namespace,
@@ -376,7 +376,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
       };
     }
     const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', ...this.statefulSet };
-    const rollout = await waitForRollout(this.options.port, ref, {
+    const rollout = await waitForRollout(this.options.kube, ref, {
       timeoutMs: waitMs,
       intervalMs: this.options.rolloutIntervalMs,
       clock: this.options.clock,
@@ -397,12 +397,12 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
     const progress = rolloutProgress(sts);
     if (!progress.complete) {
       if (!diagnoseIfRolling) return this.stuck(base, spec, undefined);
-      const diagnosis = await diagnoseStatefulSet(this.options.port, sts, progress, {
+      const diagnosis = await diagnoseStatefulSet(this.options.kube, sts, progress, {
         knownClaims: claim ? [claim] : [],
       });
       return this.stuck(base, spec, diagnosis);
     }
-    const pods = await this.options.port.list<Pod>(
+    const pods = await this.options.kube.list<Pod>(
       { apiVersion: 'v1', kind: 'Pod' },
       {
         namespace: sts.metadata.namespace,

@@ -41,7 +41,8 @@ export interface WorkloadRef {
 
 /** Where a reconcile runs: the Kubernetes port and the controller's own StatefulSet. */
 export interface CapabilityContext {
-  readonly port: KubePort;
+  /** The Kubernetes API (the client-node adapter, or FakeCluster in tests). */
+  readonly kube: KubePort;
   readonly statefulSet: WorkloadRef;
 }
 

@@ -83,7 +83,7 @@ export async function reconcileCapabilities<const C extends readonly Capability[
   let round: { plan: PlanResult; statefulSet: StatefulSet; patched: boolean };
   try {
     round = await withConflictRetry(options.conflictAttempts ?? 3, async () => {
-      const observed = await readStatefulSet(context.port, context);
+      const observed = await readStatefulSet(context.kube, context);
       let plan: PlanResult;
       ({ taking, plan } = planTogether(observed, taking, fail));
       // Side objects first; a capability whose side objects fail is withdrawn and the patch
@@ -99,7 +99,7 @@ export async function reconcileCapabilities<const C extends readonly Capability[
           plan = computePlan(observed, taking);
         }
       }
-      const applied = await applyPlan(context.port, plan, { fieldManager: options.fieldManager });
+      const applied = await applyPlan(context.kube, plan, { fieldManager: options.fieldManager });
       return { plan, statefulSet: applied.statefulSet, patched: applied.patched };
     });
   } catch (failure) {

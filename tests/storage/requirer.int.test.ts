@@ -122,7 +122,7 @@ describe('StorageRequirer on a real API server', () => {
     const rel = related('radarr', offer());
     model = rel.model;
     relationId = rel.id;
-    requirer = new StorageRequirer({ port, backend: rel.backend, container: 'radarr-app' });
+    requirer = new StorageRequirer({ kube: port, backend: rel.backend, container: 'radarr-app' });
   });
 
   it('mounts with one patch, rolls the pod, and verifies the mount in the running pod', async () => {
@@ -220,7 +220,7 @@ describe('StorageRequirer failure paths on a real API server', () => {
     const { backend } = related('sonarr', offer('no-such-claim'));
     log.clear();
     const result = await new StorageRequirer({
-      port,
+      kube: port,
       backend,
       container: 'sonarr-app',
     }).reconcile();
@@ -234,7 +234,11 @@ describe('StorageRequirer failure paths on a real API server', () => {
   it('a container name that is the app name, not the workload container: Blocked, no write', async () => {
     const { backend } = related('sonarr', offer());
     log.clear();
-    const result = await new StorageRequirer({ port, backend, container: 'sonarr' }).reconcile();
+    const result = await new StorageRequirer({
+      kube: port,
+      backend,
+      container: 'sonarr',
+    }).reconcile();
     expect(result.error?.name).toBe('ContainerNotFoundError');
     expect(result.status.message).toContain(
       'StatefulSet sonarr has no container named "sonarr" (it has: charm, sonarr-app)',
@@ -255,7 +259,7 @@ describe('StorageRequirer failure paths on a real API server', () => {
     });
     await charmStatefulSet('lidarr');
     const { backend } = related('lidarr', offer('never-binds'));
-    const requirer = new StorageRequirer({ port, backend, container: 'lidarr-app' });
+    const requirer = new StorageRequirer({ kube: port, backend, container: 'lidarr-app' });
     expect((await requirer.reconcile()).state).toBe('patched');
     const stuck = await waitUntil(
       'the diagnosis to name the claim',
@@ -289,7 +293,7 @@ describe('StorageRequirer under RBAC on a real API server', () => {
       kubeConfig: await serviceAccountKubeConfig(ns.name, 'readarr'),
     });
     const { backend } = related('readarr', offer());
-    const requirer = new StorageRequirer({ port: restricted, backend, container: 'readarr-app' });
+    const requirer = new StorageRequirer({ kube: restricted, backend, container: 'readarr-app' });
     const result = await requirer.reconcile();
     expect(result.status.name).toBe('blocked');
     expect(result.status.message).toContain(
@@ -331,7 +335,7 @@ describe('StorageRequirer under RBAC on a real API server', () => {
       onRequest: log.onRequest,
     });
     const { backend } = related('bazarr', offer());
-    const requirer = new StorageRequirer({ port: restricted, backend, container: 'bazarr-app' });
+    const requirer = new StorageRequirer({ kube: restricted, backend, container: 'bazarr-app' });
     log.clear();
     const mounted = await untilMounted(requirer);
     expect(mounted.status.name).toBe('active');
@@ -354,7 +358,7 @@ describe('StorageRequirer under RBAC on a real API server', () => {
     });
     const { backend } = related('prowlarr', offer());
     const result = await new StorageRequirer({
-      port: restricted,
+      kube: restricted,
       backend,
       container: 'prowlarr-app',
     }).reconcile();

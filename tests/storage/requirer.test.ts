@@ -74,7 +74,7 @@ function setup(
     });
   }
   const requirer = new StorageRequirer({
-    port: kube,
+    kube,
     backend,
     container: options.container ?? 'radarr-app',
   });
@@ -228,7 +228,7 @@ describe('StorageRequirer.reconcile: mounting', () => {
   it('can wait for the rollout in one call when asked (non-Juju controllers)', async () => {
     const { kube, backend } = setup();
     const requirer = new StorageRequirer({
-      port: kube,
+      kube,
       backend,
       container: 'radarr-app',
       rolloutWaitMs: 10_000,
@@ -291,7 +291,7 @@ describe('StorageRequirer.reconcile: mounting', () => {
     const backend = model.backend('radarr/0', { leader: true });
     backend.addRelation({ endpoint: 'storage', remoteApp: 'storage', remoteAppData: offer });
     const result = await new StorageRequirer({
-      port: kube,
+      kube,
       backend,
       container: 'radarr-app',
     }).reconcile();
@@ -367,7 +367,7 @@ describe('StorageRequirer: composition with another capability', () => {
               image: 'ghcr.io/angelnu/pod-gateway:v1.13.0',
             });
           },
-          beforePatch: async ({ port, statefulSet }) => {
+          beforePatch: async ({ kube: port, statefulSet }) => {
             const ref = {
               apiVersion: 'v1',
               kind: 'ConfigMap',
@@ -388,7 +388,7 @@ describe('StorageRequirer: composition with another capability', () => {
 
   it('storage and a sidecar capability go out as ONE patch, side object first; then zero writes', async () => {
     const { kube, requirer } = setup();
-    const self = { port: kube, statefulSet: { name: 'radarr', namespace: NS } };
+    const self = { kube, statefulSet: { name: 'radarr', namespace: NS } };
     const first = await reconcileCapabilities(self, [requirer, sidecarCapability()] as const);
     const [storage, sidecar] = first.results;
     expect(first.patched).toBe(true);
@@ -420,7 +420,7 @@ describe('StorageRequirer: composition with another capability', () => {
   it('a capability whose side object cannot be created is withdrawn; storage still mounts', async () => {
     const { kube, requirer } = setup();
     kube.failNext({ verb: 'create', kind: 'ConfigMap', status: { code: 403, message: 'no' } });
-    const self = { port: kube, statefulSet: { name: 'radarr', namespace: NS } };
+    const self = { kube, statefulSet: { name: 'radarr', namespace: NS } };
     const result = await reconcileCapabilities(self, [requirer, sidecarCapability()] as const);
     expect(result.results[0].state).toBe('patched');
     expect(result.results[1].status.name).toBe('blocked');

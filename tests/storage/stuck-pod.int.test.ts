@@ -174,7 +174,7 @@ function requirerFor(app: string, claim: string): StorageRequirer {
       'access-mode': 'ReadWriteOnce',
     },
   });
-  return new StorageRequirer({ port, backend, container: `${app}-app` });
+  return new StorageRequirer({ kube: port, backend, container: `${app}-app` });
 }
 
 /** The requirer's first reconcile: one patch that keeps the pod template's placement. */

@@ -9,7 +9,7 @@ import { reconcileCapabilities } from '../../lib/workload/reconcile.js';
 
 const NS = 'media';
 const self = (kube: FakeCluster) => ({
-  port: kube,
+  kube,
   statefulSet: { name: 'app', namespace: NS },
 });
 

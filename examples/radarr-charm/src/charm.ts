@@ -47,7 +47,7 @@ export class RadarrCharm {
   constructor(options: RadarrCharmOptions) {
     this.backend = options.backend;
     this.storage = new StorageRequirer({
-      port: options.kube,
+      kube: options.kube,
       backend: options.backend,
       endpoint: STORAGE_ENDPOINT,
       container: WORKLOAD_CONTAINER,
