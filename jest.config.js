@@ -10,7 +10,7 @@ const common = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // Examples import charmkit by its package name, as our users do (tsconfig "paths" agrees).
     '^charmkit$': '<rootDir>/lib/index.ts',
-    '^charmkit/(relations|kube|workload|storage|vpn|testing)$': '<rootDir>/lib/$1/index.ts',
+    '^charmkit/(core|relations|kube|workload|storage|vpn|testing)$': '<rootDir>/lib/$1/index.ts',
   },
   transform,
   testEnvironment: 'node',

@@ -121,15 +121,9 @@ export type {
   RolloutFinding,
   RolloutFindingKind,
 } from './rollout-diagnosis.js';
-export {
-  diagnoseStatefulSet,
-  gatherRolloutEvidence,
-  systemClock,
-  waitForRollout,
-} from './rollout.js';
+export { diagnoseStatefulSet, gatherRolloutEvidence, waitForRollout } from './rollout.js';
 export type {
   EvidenceLimits,
-  RolloutClock,
   RolloutComplete,
   RolloutIncomplete,
   RolloutResult,

@@ -11,6 +11,7 @@
  * controllers rejected together do not come back together. The clock and the random source are
  * injectable so tests can assert exact attempt counts and delay bounds without waiting.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import {
   KubeConnectionError,
   RetryExhaustedError,
@@ -31,8 +32,8 @@ export interface RetryPolicy {
    * an immediate `RetryExhaustedError` rather than a hook that blocks for minutes.
    */
   maxRetryAfterMs: number;
-  /** Waits; injectable so tests run instantly. */
-  sleep: (ms: number) => Promise<void>;
+  /** Waits between attempts; injectable so tests run instantly. */
+  clock: Clock;
   /** A number in [0, 1); injectable so tests can pin the jitter. */
   random: () => number;
 }
@@ -43,7 +44,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   baseDelayMs: 250,
   maxDelayMs: 4000,
   maxRetryAfterMs: 30_000,
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  clock: systemClock,
   random: Math.random,
 });
 
@@ -133,7 +134,7 @@ export async function withRetry<T>(
       // Never sooner than the server asked; jitter on top of that keeps clients apart.
       const delayMs = Math.max(requested ?? 0, backoffDelayMs(attempt, p));
       onRetry?.({ attempt, delayMs, error });
-      await p.sleep(delayMs);
+      await p.clock.sleep(delayMs);
     }
   }
 }

@@ -7,6 +7,7 @@
  * a diagnosis as data (never throw), so the caller can set a status that names the cause. The
  * judgement (`rolloutProgress`, `diagnoseRollout`) is pure; this file only fetches.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import { KubernetesError, asKubernetesError } from './errors.js';
 import type { KubePort, ObjectRef } from './port.js';
 import {
@@ -19,26 +20,14 @@ import { rolloutProgress, type RolloutProgress } from './rollout-progress.js';
 import { labelSelectorString, type LabelSelector } from './selectors.js';
 import type { KubeEvent, PersistentVolumeClaim, Pod, StatefulSet } from './types.js';
 
-/** Time, injectable so tests can drive a wait without waiting. */
-export interface RolloutClock {
-  /** Milliseconds since some fixed point. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: RolloutClock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
 /** How long and how often `waitForRollout` polls. */
 export interface RolloutWaitOptions {
   /** Give up after this long; default 120 s. 0 checks once. */
   timeoutMs?: number;
   /** Between polls; default 2 s (one GET per interval). */
   intervalMs?: number;
-  clock?: RolloutClock;
+  /** Time and waiting; injectable so tests drive a wait without waiting (default the real clock). */
+  clock?: Clock;
   /** Gather and return a diagnosis when not complete; default true. */
   diagnose?: boolean;
 }

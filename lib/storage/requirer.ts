@@ -31,7 +31,7 @@ import type {
 } from '../workload/capability.js';
 import type { PlanChange, StatefulSetPlan } from '../workload/plan/index.js';
 import { reconcileCapabilities } from '../workload/reconcile.js';
-import { diagnoseStatefulSet, waitForRollout, type RolloutClock } from '../kube/rollout.js';
+import { diagnoseStatefulSet, waitForRollout, type RolloutWaitOptions } from '../kube/rollout.js';
 import type { RolloutDiagnosis, RolloutFindingKind } from '../kube/rollout-diagnosis.js';
 import { rolloutProgress } from '../kube/rollout-progress.js';
 import { labelSelectorString, type LabelSelector } from '../kube/selectors.js';
@@ -83,13 +83,11 @@ export interface StorageRequirerOptions {
   /** Read→recompute→write rounds on a 409 Conflict (default 3). */
   readonly conflictAttempts?: number;
   /**
-   * Wait this long after a patch for the rollout to finish before returning (default 0: do not
-   * wait — under Juju the patch restarts the very pod running the hook).
+   * Wait for the rollout after a patch before returning (default: do not wait — under Juju the
+   * patch restarts the very pod running the hook). `{ timeoutMs }` turns the wait on;
+   * `intervalMs` and `clock` as in `waitForRollout`.
    */
-  readonly rolloutWaitMs?: number;
-  /** Poll interval while waiting (default 2 s) and an injectable clock for tests. */
-  readonly rolloutIntervalMs?: number;
-  readonly clock?: RolloutClock;
+  readonly rollout?: Omit<RolloutWaitOptions, 'diagnose'>;
   /** Where to load the storage schema from (default: the package's schemas/). */
   readonly schemas?: SchemaRegistry;
 }
@@ -367,8 +365,8 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
     base: Omit<StorageRequirerResult, 'state' | 'status'>,
   ): Promise<StorageRequirerResult> {
     const changed = { ...base, changed: true };
-    const waitMs = this.options.rolloutWaitMs ?? 0;
-    if (waitMs <= 0) {
+    const wait = this.options.rollout;
+    if (!wait?.timeoutMs || wait.timeoutMs <= 0) {
       return {
         ...changed,
         state: 'patched',
@@ -376,11 +374,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
       };
     }
     const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', ...this.statefulSet };
-    const rollout = await waitForRollout(this.options.kube, ref, {
-      timeoutMs: waitMs,
-      intervalMs: this.options.rolloutIntervalMs,
-      clock: this.options.clock,
-    });
+    const rollout = await waitForRollout(this.options.kube, ref, wait);
     if (!rollout.complete) return this.stuck(changed, spec, rollout.diagnosis);
     return this.verify(rollout.statefulSet, spec, offer, changed, false);
   }

@@ -39,8 +39,11 @@ let sleeps: number[];
 
 function noWait(overrides: Partial<RetryPolicy> = {}): Partial<RetryPolicy> {
   return {
-    sleep: async (ms) => {
-      sleeps.push(ms);
+    clock: {
+      now: () => 0,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
     },
     random: () => 0.5,
     ...overrides,

@@ -56,8 +56,11 @@ function testPolicy(overrides: Partial<RetryPolicy> = {}): {
   return {
     sleeps,
     policy: {
-      sleep: async (ms) => {
-        sleeps.push(ms);
+      clock: {
+        now: () => 0,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
       },
       random: () => 0.5,
       ...overrides,

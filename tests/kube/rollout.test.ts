@@ -6,7 +6,8 @@ import type {
   TypeRef,
   WatchHandle,
 } from '../../lib/kube/port.js';
-import { diagnoseStatefulSet, waitForRollout, type RolloutClock } from '../../lib/kube/rollout.js';
+import type { Clock } from '../../lib/core/clock.js';
+import { diagnoseStatefulSet, waitForRollout } from '../../lib/kube/rollout.js';
 import { UnsupportedSelectorError, labelSelectorString } from '../../lib/kube/selectors.js';
 import type {
   KubeList,
@@ -112,7 +113,7 @@ class ScriptedPort implements KubePort {
 }
 
 /** A clock that advances only when slept on. */
-function fakeClock(): RolloutClock & { slept: number[] } {
+function fakeClock(): Clock & { slept: number[] } {
   let now = 1_000_000;
   const slept: number[] = [];
   return {

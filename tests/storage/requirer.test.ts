@@ -231,7 +231,7 @@ describe('StorageRequirer.reconcile: mounting', () => {
       kube,
       backend,
       container: 'radarr-app',
-      rolloutWaitMs: 10_000,
+      rollout: { timeoutMs: 10_000 },
     });
     const result = await requirer.reconcile();
     expect(result.changed).toBe(true);

@@ -52,7 +52,7 @@ export class RadarrCharm {
       endpoint: STORAGE_ENDPOINT,
       container: WORKLOAD_CONTAINER,
       statefulSet: options.statefulSet,
-      rolloutWaitMs: options.rolloutWaitMs,
+      rollout: { timeoutMs: options.rolloutWaitMs },
       fieldManager: 'radarr-charm',
     });
   }
