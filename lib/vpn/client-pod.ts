@@ -9,7 +9,7 @@
  * spec are the gateway's validated FQDN (an environment value, never a command line) and, in the
  * DNS config, the gateway's VXLAN address built from three parsed octets.
  */
-import type { StatefulSetPlan } from '../kube/statefulset-plan.js';
+import type { StatefulSetPlan } from '../workload/plan/index.js';
 import type { Container, SecurityContext } from '../kube/types.js';
 
 /** pod-gateway's image; an option of both classes, never taken from relation data. */
@@ -101,7 +101,11 @@ export function clientSidecarContainer(spec: ClientPodSpec): Container {
 }
 
 /** Adds the routing fragments to a plan. */
-export function contributeClientRouting(plan: StatefulSetPlan, owner: string, spec: ClientPodSpec): void {
+export function contributeClientRouting(
+  plan: StatefulSetPlan,
+  owner: string,
+  spec: ClientPodSpec,
+): void {
   plan.ensureVolume(owner, { name: CLIENT_CONFIG_VOLUME, configMap: { name: spec.configMapName } });
   plan.ensureInitContainer(owner, clientInitContainer(spec), { position: 'first' });
   plan.ensureContainer(owner, clientSidecarContainer(spec));
@@ -148,7 +152,11 @@ function restoreClusterDns(plan: StatefulSetPlan, owner: string): void {
  * would hold (`<namespace>.svc.<domain>`, `svc.<domain>`, `<domain>`, ndots 5), with the gateway's
  * dnsmasq as the only server.
  */
-export function tunnelDns(vxlanIpNetwork: string, namespace: string, clusterDomain: string): ClientDns {
+export function tunnelDns(
+  vxlanIpNetwork: string,
+  namespace: string,
+  clusterDomain: string,
+): ClientDns {
   return {
     mode: 'tunnel',
     nameserver: `${vxlanIpNetwork}.1`,

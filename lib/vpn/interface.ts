@@ -21,7 +21,7 @@ export const VPN_GATEWAY_INTERFACE_VERSION = 1;
 export const DEFAULT_VPN_GATEWAY_ENDPOINT = 'vpn-gateway';
 
 /** The provider's `config` object as it travels (charmarr's `VPNGatewayProviderData`). */
-export interface VpnGatewayProviderConfig {
+export interface VPNGatewayProviderConfig {
   routing_method?: string;
   gateway_dns_name: string;
   vxlan_id?: number;
@@ -36,19 +36,19 @@ export interface VpnGatewayProviderConfig {
 }
 
 /** The requirer's `config` object as it travels (charmarr's `VPNGatewayRequirerData`). */
-export interface VpnGatewayRequirerConfig {
+export interface VPNGatewayRequirerConfig {
   instance_name: string;
 }
 
 /** What the provider side publishes: one app-bag key; units publish nothing. */
-export interface VpnGatewayProviderSide {
-  app: { config: VpnGatewayProviderConfig };
+export interface VPNGatewayProviderSide {
+  app: { config: VPNGatewayProviderConfig };
   unit: Record<string, never>;
 }
 
 /** What the requirer side publishes. */
-export interface VpnGatewayRequirerSide {
-  app: { config: VpnGatewayRequirerConfig };
+export interface VPNGatewayRequirerSide {
+  app: { config: VPNGatewayRequirerConfig };
   unit: Record<string, never>;
 }
 
@@ -67,17 +67,17 @@ export const CHARMARR_DEFAULTS = {
 /** The compiled vpn-gateway v1 schema, from `registry` (default: the package's own schemas/). */
 export function vpnGatewayInterfaceSchema(
   registry: SchemaRegistry = defaultSchemaRegistry(),
-): InterfaceSchema<VpnGatewayProviderSide, VpnGatewayRequirerSide> {
-  return registry.get<VpnGatewayProviderSide, VpnGatewayRequirerSide>(
+): InterfaceSchema<VPNGatewayProviderSide, VPNGatewayRequirerSide> {
+  return registry.get<VPNGatewayProviderSide, VPNGatewayRequirerSide>(
     VPN_GATEWAY_INTERFACE,
     VPN_GATEWAY_INTERFACE_VERSION,
   );
 }
 
 /** The gateway's endpoint: publishes its settings to every client, reads who the clients are. */
-export class VpnGatewayProviderEndpoint extends ProviderEndpoint<
-  VpnGatewayProviderSide,
-  VpnGatewayRequirerSide
+export class VPNGatewayProviderEndpoint extends ProviderEndpoint<
+  VPNGatewayProviderSide,
+  VPNGatewayRequirerSide
 > {
   constructor(
     backend: RelationBackend,
@@ -89,9 +89,9 @@ export class VpnGatewayProviderEndpoint extends ProviderEndpoint<
 }
 
 /** A client's endpoint: reads the gateway's settings, publishes its own name. */
-export class VpnGatewayRequirerEndpoint extends RequirerEndpoint<
-  VpnGatewayProviderSide,
-  VpnGatewayRequirerSide
+export class VPNGatewayRequirerEndpoint extends RequirerEndpoint<
+  VPNGatewayProviderSide,
+  VPNGatewayRequirerSide
 > {
   constructor(
     backend: RelationBackend,

@@ -110,7 +110,9 @@ export function buildKillSwitch(input: KillSwitchInput): NetworkPolicy {
     egress.push({
       to: [
         {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.gateway.namespace } },
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': input.gateway.namespace },
+          },
           podSelector: { matchLabels: { 'app.kubernetes.io/name': input.gateway.instanceName } },
         },
       ],
@@ -133,15 +135,22 @@ function essentialRules(input: MinimalKillSwitchInput): NetworkPolicyEgressRule[
   const dnsPeers: NetworkPolicyPeer[] = [
     { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': input.dnsNamespace } } },
   ];
-  if (input.clusterDnsIp !== undefined) dnsPeers.push({ ipBlock: { cidr: hostCidr(input.clusterDnsIp) } });
+  if (input.clusterDnsIp !== undefined)
+    dnsPeers.push({ ipBlock: { cidr: hostCidr(input.clusterDnsIp) } });
   const rules: NetworkPolicyEgressRule[] = [{ to: dnsPeers, ports: structuredClone(DNS_PORTS) }];
-  const targets = [...(input.apiServer.service ? [input.apiServer.service] : []), ...input.apiServer.endpoints];
+  const targets = [
+    ...(input.apiServer.service ? [input.apiServer.service] : []),
+    ...input.apiServer.endpoints,
+  ];
   const seen = new Set<string>();
   for (const target of targets) {
     const key = `${target.ip.text}:${target.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    rules.push({ to: [{ ipBlock: { cidr: hostCidr(target.ip) } }], ports: [{ protocol: 'TCP', port: target.port }] });
+    rules.push({
+      to: [{ ipBlock: { cidr: hostCidr(target.ip) } }],
+      ports: [{ protocol: 'TCP', port: target.port }],
+    });
   }
   return rules;
 }

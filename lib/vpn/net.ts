@@ -129,6 +129,17 @@ export function hostCidr(address: IpAddress): string {
   return `${address.text}/${BITS[address.family]}`;
 }
 
+/** The single-address range of an address, as a `Cidr`. */
+export function addressRange(address: IpAddress): Cidr {
+  const prefix = BITS[address.family];
+  return {
+    family: address.family,
+    network: address.value,
+    prefix,
+    text: `${address.text}/${prefix}`,
+  };
+}
+
 /** Text of an address value, for messages (IPv6 uncompressed but lower-case). */
 export function formatIp(family: 4 | 6, value: bigint): string {
   if (family === 4) {
@@ -148,9 +159,11 @@ export function fqdnProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.length > 253) return 'is longer than 253 characters';
   const labels = name.split('.');
-  if (labels.length < 2) return 'must be a fully qualified name such as gluetun.media.svc.cluster.local';
+  if (labels.length < 2)
+    return 'must be a fully qualified name such as gluetun.media.svc.cluster.local';
   for (const label of labels) {
-    if (label.length === 0) return 'has an empty label (two dots in a row, or a leading or trailing dot)';
+    if (label.length === 0)
+      return 'has an empty label (two dots in a row, or a leading or trailing dot)';
     if (label.length > 63) return 'has a label longer than 63 characters';
     if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(label)) {
       return 'may only contain letters, digits, hyphens inside labels and dots between labels';

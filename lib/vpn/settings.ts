@@ -26,11 +26,14 @@ export function shellQuote(value: string): string {
  * never come from relation data) or a value holding a NUL or newline, which no setting needs.
  */
 export function renderSettings(entries: readonly SettingsEntry[]): string {
-  const lines = ['# Written by charmkit (lib/vpn). Every value is single-quoted: nothing in it is expanded.'];
+  const lines = [
+    '# Written by charmkit (lib/vpn). Every value is single-quoted: nothing in it is expanded.',
+  ];
   for (const [name, raw] of entries) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new TypeError(`not a shell variable name: ${name}`);
     const value = String(raw);
-    if (/[\u0000\n\r]/.test(value)) throw new TypeError(`${name}: a setting cannot hold a newline or NUL`);
+    if (/[\u0000\n\r]/.test(value))
+      throw new TypeError(`${name}: a setting cannot hold a newline or NUL`);
     lines.push(`${name}=${shellQuote(value)}`);
   }
   return `${lines.join('\n')}\n`;

@@ -9,7 +9,7 @@
  * pattern. Only `GatewayOffer`, the output of these checks, is accepted by the builders.
  */
 import { RelationDataValidationError, type FieldIssue } from '../relations/errors.js';
-import { CHARMARR_DEFAULTS, type VpnGatewayProviderConfig } from './interface.js';
+import { CHARMARR_DEFAULTS, type VPNGatewayProviderConfig } from './interface.js';
 import {
   cidrCovers,
   fqdnProblem,
@@ -47,7 +47,13 @@ export interface GatewayOffer {
 /** At most this many cluster ranges: enough for any cluster, too few to tile the internet. */
 export const MAX_CLUSTER_CIDRS = 32;
 
-const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+const PRIVATE_V4 = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+];
 const LOCAL_V6 = ['fc00::/7', 'fe80::/10'];
 const privateV4 = PRIVATE_V4.map(mustParse);
 const localV6 = LOCAL_V6.map(mustParse);
@@ -86,7 +92,10 @@ export function parseClusterCidrs(
     .map((e) => e.trim())
     .filter((e) => e.length > 0);
   if (entries.length > MAX_CLUSTER_CIDRS) {
-    issues.push({ field, reason: `lists ${entries.length} ranges; at most ${MAX_CLUSTER_CIDRS} are accepted` });
+    issues.push({
+      field,
+      reason: `lists ${entries.length} ranges; at most ${MAX_CLUSTER_CIDRS} are accepted`,
+    });
     return [];
   }
   const cidrs: Cidr[] = [];
@@ -108,16 +117,23 @@ export function parseClusterCidrs(
  * from it. Throws `RelationDataValidationError` naming every bad field (as `config.<field>`), so
  * a Blocked status tells the gateway's operator everything to fix at once.
  */
-export function validateGatewayConfig(config: VpnGatewayProviderConfig, source: string): GatewayOffer {
+export function validateGatewayConfig(
+  config: VPNGatewayProviderConfig,
+  source: string,
+): GatewayOffer {
   const issues: FieldIssue[] = [];
   const field = (name: string): string => `config.${name}`;
 
   const routingMethod = config.routing_method ?? CHARMARR_DEFAULTS.routing_method;
   if (!(ROUTING_METHODS as readonly string[]).includes(routingMethod)) {
-    issues.push({ field: field('routing_method'), reason: `must be one of ${ROUTING_METHODS.join(', ')}` });
+    issues.push({
+      field: field('routing_method'),
+      reason: `must be one of ${ROUTING_METHODS.join(', ')}`,
+    });
   }
   const dnsProblem = fqdnProblem(config.gateway_dns_name);
-  if (dnsProblem !== undefined) issues.push({ field: field('gateway_dns_name'), reason: dnsProblem });
+  if (dnsProblem !== undefined)
+    issues.push({ field: field('gateway_dns_name'), reason: dnsProblem });
 
   const vxlanId = config.vxlan_id ?? CHARMARR_DEFAULTS.vxlan_id;
   if (!Number.isInteger(vxlanId) || vxlanId < 1 || vxlanId > 16777215) {
@@ -135,7 +151,8 @@ export function validateGatewayConfig(config: VpnGatewayProviderConfig, source: 
 
   const vxlanIpNetwork = config.vxlan_ip_network ?? CHARMARR_DEFAULTS.vxlan_ip_network;
   const networkProblem = vxlanNetworkProblem(vxlanIpNetwork, clusterCidrs);
-  if (networkProblem !== undefined) issues.push({ field: field('vxlan_ip_network'), reason: networkProblem });
+  if (networkProblem !== undefined)
+    issues.push({ field: field('vxlan_ip_network'), reason: networkProblem });
 
   const clusterDnsIp = parseIp(config.cluster_dns_ip);
   if (clusterDnsIp === undefined) {
@@ -145,11 +162,15 @@ export function validateGatewayConfig(config: VpnGatewayProviderConfig, source: 
   if (config.external_ip !== undefined && config.external_ip !== null) {
     externalIp = typeof config.external_ip === 'string' ? parseIp(config.external_ip) : undefined;
     if (externalIp === undefined) {
-      issues.push({ field: field('external_ip'), reason: 'must be an IPv4 or IPv6 address, or null' });
+      issues.push({
+        field: field('external_ip'),
+        reason: 'must be an IPv4 or IPv6 address, or null',
+      });
     }
   }
   const nameProblem = labelValueProblem(config.instance_name);
-  if (nameProblem !== undefined) issues.push({ field: field('instance_name'), reason: nameProblem });
+  if (nameProblem !== undefined)
+    issues.push({ field: field('instance_name'), reason: nameProblem });
 
   if (issues.length > 0 || clusterDnsIp === undefined) {
     throw new RelationDataValidationError(source, issues);
@@ -173,7 +194,10 @@ export function validateGatewayConfig(config: VpnGatewayProviderConfig, source: 
  * not a CIDR), inside a private IPv4 range, and its /24 must not overlap a cluster range (the
  * client would route that range into the tunnel and lose it).
  */
-export function vxlanNetworkProblem(text: string, clusterCidrs: readonly Cidr[]): string | undefined {
+export function vxlanNetworkProblem(
+  text: string,
+  clusterCidrs: readonly Cidr[],
+): string | undefined {
   const octets = parseThreeOctets(text);
   if (octets === undefined) {
     return 'must be the first three octets of an IPv4 network, e.g. 172.16.0 (not a CIDR such as 172.16.0.0/24)';
@@ -183,8 +207,11 @@ export function vxlanNetworkProblem(text: string, clusterCidrs: readonly Cidr[])
   if (!privateV4.slice(0, 4).some((range) => cidrCovers(range, parsed.cidr))) {
     return 'must lie within a private range (10.x, 172.16-31.x, 192.168.x or 100.64-127.x)';
   }
-  const overlap = clusterCidrs.find((c) => cidrCovers(c, parsed.cidr) || cidrCovers(parsed.cidr, c));
-  if (overlap !== undefined) return `overlaps the cluster range ${overlap.text}; choose another /24`;
+  const overlap = clusterCidrs.find(
+    (c) => cidrCovers(c, parsed.cidr) || cidrCovers(parsed.cidr, c),
+  );
+  if (overlap !== undefined)
+    return `overlaps the cluster range ${overlap.text}; choose another /24`;
   return undefined;
 }
 
