@@ -388,13 +388,14 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
         const variant = observed?.metadata.annotations?.[VARIANT_ANNOTATION];
         if (observed !== undefined && variant !== 'minimal' && !replaceFull) return;
         const api = await this.apiServer(step.port);
-        const policy = buildMinimalKillSwitch({
-          metadata: this.policyMetadata('minimal', recordedCilium(observed) ?? 'unknown'),
-          podLabels: podLabelsOf(step.plan.observed),
-          dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
-          apiServer: api,
-        });
-        await this.ensurePolicy(step, policy, observed ?? null);
+        await this.putKillSwitch(step, observed, 'minimal', (metadata) =>
+          buildMinimalKillSwitch({
+            metadata,
+            podLabels: podLabelsOf(step.plan.observed),
+            dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
+            apiServer: api,
+          }),
+        );
       },
       afterPatch: replaceFull
         ? async (step) => {
@@ -453,35 +454,22 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
       contribute: (plan: StatefulSetPlan) => contributeClientRouting(plan, this.owner, spec),
       beforePatch: async (step) => {
         const observed = await this.readPolicy(step.port);
-        const cilium = await this.cilium(step.port, observed);
         const api = await this.apiServer(step.port);
-        const podLabels = podLabelsOf(step.plan.observed);
-        const policy = buildKillSwitch({
-          metadata: this.policyMetadata('full', cilium),
-          podLabels,
-          dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
-          clusterDnsIp: offer.clusterDnsIp,
-          apiServer: api,
-          clusterCidrs: unique([...offer.clusterCidrs, ...this.nodeCidrs]),
-          linkLocal: this.linkLocal,
-          ...(gatewayNamespace !== undefined
-            ? { gateway: { namespace: gatewayNamespace, instanceName: offer.instanceName } }
-            : {}),
-        });
         // The kill switch first: routing must never exist without it.
-        await this.ensurePolicy(step, policy, observed ?? null);
-        if (cilium === 'present') {
-          const cnp = buildCiliumApiServerPolicy(
-            { name: `${this.killSwitchName}-cilium`, namespace, labels: ownershipLabels(name) },
-            podLabels,
-          );
-          await this.ensureSide(
-            step,
-            cnp,
-            ['spec'],
-            `CiliumNetworkPolicy ${namespace}/${cnp.metadata.name}`,
-          );
-        }
+        await this.putKillSwitch(step, observed, 'full', (metadata) =>
+          buildKillSwitch({
+            metadata,
+            podLabels: podLabelsOf(step.plan.observed),
+            dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
+            clusterDnsIp: offer.clusterDnsIp,
+            apiServer: api,
+            clusterCidrs: unique([...offer.clusterCidrs, ...this.nodeCidrs]),
+            linkLocal: this.linkLocal,
+            ...(gatewayNamespace !== undefined
+              ? { gateway: { namespace: gatewayNamespace, instanceName: offer.instanceName } }
+              : {}),
+          }),
+        );
         await this.ensureSide(
           step,
           {
@@ -544,6 +532,33 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
       labels: ownershipLabels(this.statefulSet.name),
       annotations: { [VARIANT_ANNOTATION]: variant, [CILIUM_ANNOTATION]: cilium },
     };
+  }
+
+  /**
+   * The kill switch (and, where Cilium runs, its API-server companion), with Cilium's presence
+   * learnt once and recorded on the policy.
+   */
+  private async putKillSwitch(
+    step: PatchStep,
+    observed: NetworkPolicy | undefined,
+    variant: 'full' | 'minimal',
+    build: (metadata: ReturnType<VPNGatewayRequirer['policyMetadata']>) => NetworkPolicy,
+  ): Promise<void> {
+    const cilium = await this.cilium(step.port, observed);
+    await this.ensurePolicy(step, build(this.policyMetadata(variant, cilium)), observed ?? null);
+    if (cilium === 'present') {
+      const { namespace, name } = this.statefulSet;
+      const cnp = buildCiliumApiServerPolicy(
+        { name: `${this.killSwitchName}-cilium`, namespace, labels: ownershipLabels(name) },
+        podLabelsOf(step.plan.observed),
+      );
+      await this.ensureSide(
+        step,
+        cnp,
+        ['spec'],
+        `CiliumNetworkPolicy ${namespace}/${cnp.metadata.name}`,
+      );
+    }
   }
 
   private readPolicy(port: KubePort): Promise<NetworkPolicy | undefined> {
