@@ -4,7 +4,7 @@
  * - lib/core imports nothing of ours; lib/kube and lib/relations import only lib/core (kube knows
  *   nothing of relations or capabilities, relations nothing of Kubernetes);
  * - lib/workload (the plan and the capability contract) builds on core, kube and relations only;
- * - capabilities (lib/storage; lib/vpn when it lands) use those layers and never each other;
+ * - capabilities (lib/storage, lib/vpn) use those layers and never each other;
  * - production code never imports lib/testing; the library never imports examples/;
  * - no import cycle anywhere in lib/, type-only imports included;
  * - @kubernetes/client-node (a peer dependency) is loaded at run time only by lib/kube, the layer
@@ -112,7 +112,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   relations: ['core'],
   workload: ['core', 'kube', 'relations'],
   storage: ['core', 'kube', 'relations', 'workload'],
-  testing: ['core', 'kube', 'relations', 'workload', 'storage'],
+  vpn: ['core', 'kube', 'relations', 'workload'],
+  testing: ['core', 'kube', 'relations', 'workload', 'storage', 'vpn'],
 };
 
 describe('dependency rules', () => {
@@ -137,6 +138,12 @@ describe('dependency rules', () => {
       return match !== null && match[1] !== folder && !allowed.includes(match[1]!);
     });
     expect(describeAll(outside)).toEqual([]);
+  });
+
+  it('the capabilities never import each other (vpn and storage compose through the contract)', () => {
+    expect(from('vpn').length).toBeGreaterThan(10);
+    expect(describeAll(into(from('vpn'), 'storage'))).toEqual([]);
+    expect(describeAll(into(from('storage'), 'vpn'))).toEqual([]);
   });
 
   it('lib/relations never touches @kubernetes/*', () => {
