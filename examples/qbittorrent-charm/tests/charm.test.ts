@@ -87,9 +87,7 @@ describe('the qBittorrent charm', () => {
     const out = await scenario().run(on.install(), { leader: true, kube });
     expect(out.status?.name).toBe('blocked');
     expect(out.status?.message).toContain('a VPN gateway is required');
-    expect(verbs(kube.writes())).toEqual([
-      'create NetworkPolicy',
-    ]);
+    expect(verbs(kube.writes())).toEqual(['create NetworkPolicy']);
   });
 
   it('both relations: kill switch and settings first, then ONE patch carrying routing and the mount', async () => {
