@@ -98,7 +98,8 @@ export function contributeGatewayRemoval(plan: StatefulSetPlan, owner: string): 
 /**
  * The headless Service whose DNS name resolves to the gateway pod's IP (only while it is Ready, so
  * clients wait for a working gateway). The UDP port documents the tunnel; a headless Service does
- * not forward it.
+ * not forward it. `publishNotReadyAddresses` is left at its default (false, which the server does
+ * not store), so only a Ready gateway resolves and a no-op reconcile writes nothing.
  */
 export function gatewayService(
   metadata: ObjectMeta & { name: string; namespace: string },
@@ -113,7 +114,6 @@ export function gatewayService(
       clusterIP: 'None',
       selector: { ...podLabels },
       ports: [{ name: 'vxlan', protocol: 'UDP', port: vxlanPort }],
-      publishNotReadyAddresses: false,
     },
   };
 }

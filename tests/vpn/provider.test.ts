@@ -93,7 +93,6 @@ describe('VPNGatewayProvider', () => {
     expect(svc.spec).toMatchObject({
       clusterIP: 'None',
       selector: { 'app.kubernetes.io/name': 'gluetun' },
-      publishNotReadyAddresses: false,
     });
 
     await kube.settle();
