@@ -60,7 +60,7 @@ export interface GatewayHealth {
 
 /** Options of `VPNGatewayProvider`. */
 export interface VPNGatewayProviderOptions {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly backend: RelationBackend;
   /** The relation endpoint (default `vpn-gateway`). */
   readonly endpoint?: string;
@@ -201,7 +201,7 @@ export class VPNGatewayProvider implements Capability<VPNGatewayProviderResult> 
           afterPatch: async (step: PatchStep) => {
             const { namespace, name } = this.statefulSet;
             for (const type of [CONFIG_MAP_TYPE, SERVICE_TYPE]) {
-              for (const deleted of await deleteOwned(step.port, type, namespace, name)) {
+              for (const deleted of await deleteOwned(step.kube, type, namespace, name)) {
                 this.run.sideWrites.push(`delete ${type.kind} ${namespace}/${deleted}`);
               }
             }
@@ -225,7 +225,7 @@ export class VPNGatewayProvider implements Capability<VPNGatewayProviderResult> 
   /** Capability stage 1: cluster DNS. Never touches the StatefulSet. */
   async prepare(context: CapabilityContext): Promise<Preparation<VPNGatewayProviderResult>> {
     this.run = { sideWrites: [] };
-    const dnsIp = this.checked.clusterDnsIp ?? (await discoverClusterDns(context.port));
+    const dnsIp = this.checked.clusterDnsIp ?? (await discoverClusterDns(context.kube));
     const settings = {
       'settings.sh': gatewaySettings({
         vxlanId: this.checked.vxlanId,
@@ -295,7 +295,7 @@ export class VPNGatewayProvider implements Capability<VPNGatewayProviderResult> 
   }
 
   private get context(): CapabilityContext {
-    return { port: this.options.port, statefulSet: this.statefulSet };
+    return { kube: this.options.kube, statefulSet: this.statefulSet };
   }
 
   private get fieldManager(): string {
@@ -320,7 +320,7 @@ export class VPNGatewayProvider implements Capability<VPNGatewayProviderResult> 
   }
 
   private async ensure(step: PatchStep, desired: KubeObject, content: string): Promise<void> {
-    const ensured = await ensureSideObject(step.port, desired, [content], this.fieldManager);
+    const ensured = await ensureSideObject(step.kube, desired, [content], this.fieldManager);
     if (ensured.write !== 'none') {
       this.run.sideWrites.push(
         `${ensured.write} ${desired.kind} ${desired.metadata.namespace}/${desired.metadata.name}`,

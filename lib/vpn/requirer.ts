@@ -85,7 +85,7 @@ export type RelationBrokenPolicy =
 
 /** Options of `VPNGatewayRequirer`. */
 export interface VPNGatewayRequirerOptions {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly backend: RelationBackend;
   /** The relation endpoint (default `vpn-gateway`). */
   readonly endpoint?: string;
@@ -299,7 +299,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
   }
 
   private get context(): CapabilityContext {
-    return { port: this.options.port, statefulSet: this.statefulSet };
+    return { kube: this.options.kube, statefulSet: this.statefulSet };
   }
 
   private get fieldManager(): string {
@@ -384,10 +384,10 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
         if (state !== 'waiting-for-gateway') contributeClientRemoval(plan, this.owner);
       },
       beforePatch: async (step) => {
-        const observed = await this.readPolicy(step.port);
+        const observed = await this.readPolicy(step.kube);
         const variant = observed?.metadata.annotations?.[VARIANT_ANNOTATION];
         if (observed !== undefined && variant !== 'minimal' && !replaceFull) return;
-        const api = await this.apiServer(step.port);
+        const api = await this.apiServer(step.kube);
         await this.putKillSwitch(step, observed, 'minimal', (metadata) =>
           buildMinimalKillSwitch({
             metadata,
@@ -453,8 +453,8 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
     return {
       contribute: (plan: StatefulSetPlan) => contributeClientRouting(plan, this.owner, spec),
       beforePatch: async (step) => {
-        const observed = await this.readPolicy(step.port);
-        const api = await this.apiServer(step.port);
+        const observed = await this.readPolicy(step.kube);
+        const api = await this.apiServer(step.kube);
         // The kill switch first: routing must never exist without it.
         await this.putKillSwitch(step, observed, 'full', (metadata) =>
           buildKillSwitch({
@@ -544,7 +544,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
     variant: 'full' | 'minimal',
     build: (metadata: ReturnType<VPNGatewayRequirer['policyMetadata']>) => NetworkPolicy,
   ): Promise<void> {
-    const cilium = await this.cilium(step.port, observed);
+    const cilium = await this.cilium(step.kube, observed);
     await this.ensurePolicy(step, build(this.policyMetadata(variant, cilium)), observed ?? null);
     if (cilium === 'present') {
       const { namespace, name } = this.statefulSet;
@@ -625,7 +625,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
   ): Promise<void> {
     try {
       const ensured = await ensureSideObject(
-        step.port,
+        step.kube,
         desired,
         content,
         this.fieldManager,
@@ -640,11 +640,11 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
   /** After routing is gone: owned ConfigMaps, Cilium policies and (unless kept) kill switches. */
   private async deleteOwned(step: PatchStep, policyToo: boolean): Promise<void> {
     const { namespace, name } = this.statefulSet;
-    for (const name_ of await deleteOwned(step.port, CONFIG_MAP_TYPE, namespace, name)) {
+    for (const name_ of await deleteOwned(step.kube, CONFIG_MAP_TYPE, namespace, name)) {
       this.run.sideWrites.push(`delete ConfigMap ${namespace}/${name_}`);
     }
     try {
-      for (const name_ of await deleteOwned(step.port, CILIUM_POLICY_TYPE, namespace, name)) {
+      for (const name_ of await deleteOwned(step.kube, CILIUM_POLICY_TYPE, namespace, name)) {
         this.run.sideWrites.push(`delete CiliumNetworkPolicy ${namespace}/${name_}`);
       }
     } catch (failure) {
@@ -652,7 +652,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
       if (!asKubernetesError(failure)?.isNotFound()) throw failure;
     }
     if (!policyToo) return;
-    for (const name_ of await deleteOwned(step.port, NETWORK_POLICY_TYPE, namespace, name)) {
+    for (const name_ of await deleteOwned(step.kube, NETWORK_POLICY_TYPE, namespace, name)) {
       this.run.sideWrites.push(`delete NetworkPolicy ${namespace}/${name_}`);
     }
   }

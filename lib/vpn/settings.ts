@@ -32,7 +32,7 @@ export function renderSettings(entries: readonly SettingsEntry[]): string {
   for (const [name, raw] of entries) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new TypeError(`not a shell variable name: ${name}`);
     const value = String(raw);
-    if (/[\u0000\n\r]/.test(value))
+    if (value.includes('\u0000') || /[\n\r]/.test(value))
       throw new TypeError(`${name}: a setting cannot hold a newline or NUL`);
     lines.push(`${name}=${shellQuote(value)}`);
   }

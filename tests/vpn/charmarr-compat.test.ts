@@ -46,7 +46,7 @@ async function ourBags(): Promise<{
     ],
   });
   const provider = new VPNGatewayProvider({
-    port: kube,
+    kube: kube,
     backend: gluetun,
     clusterCidrs: ['10.1.0.0/16', '10.152.183.0/24'],
     clusterDnsIp: '10.152.183.10',
@@ -56,7 +56,7 @@ async function ourBags(): Promise<{
   await kube.settle();
   await provider.reconcile();
   await new VPNGatewayRequirer({
-    port: kube,
+    kube: kube,
     backend: qbittorrent,
     apiServer: API_SERVER,
   }).reconcile();

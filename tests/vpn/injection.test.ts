@@ -80,7 +80,7 @@ describe('hostile relation values', () => {
         const kube = new FakeCluster({ objects: [charmStatefulSet('qbittorrent', 'qbittorrent')] });
         const { backend } = clientModel(gatewayConfig({ [field]: payload }));
         const result = await new VPNGatewayRequirer({
-          port: kube,
+          kube: kube,
           backend,
           apiServer: API_SERVER,
         }).reconcile();

@@ -36,7 +36,7 @@ function setup(
     remoteAppData: { config: '{"instance_name":"qbittorrent"}' },
   });
   const provider = new VPNGatewayProvider({
-    port: kube,
+    kube: kube,
     backend,
     clusterCidrs: ['10.1.0.0/16', '10.152.183.0/24', '192.168.1.0/24'],
     health: () => Promise.resolve({ connected: true, externalIp: '203.0.113.7' }),

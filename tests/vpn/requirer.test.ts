@@ -35,7 +35,7 @@ function setup(
   const kube = new FakeCluster({ objects: [charmStatefulSet('qbittorrent', 'qbittorrent')] });
   const { model, backend, relationId } = clientModel(config);
   const requirer = new VPNGatewayRequirer({
-    port: kube,
+    kube: kube,
     backend,
     apiServer: API_SERVER,
     nodeCidrs: ['192.168.1.0/24'],
@@ -221,7 +221,7 @@ describe('VPNGatewayRequirer', () => {
 
   it('relation broken with remove: the patch first, then every owned object, found by labels', async () => {
     const { kube, model, relationId, backend } = setup();
-    await new VPNGatewayRequirer({ port: kube, backend, apiServer: API_SERVER }).reconcile();
+    await new VPNGatewayRequirer({ kube: kube, backend, apiServer: API_SERVER }).reconcile();
     model.unrelate(relationId);
     // A policy of someone else's, in the same namespace, must survive.
     kube.seed({
@@ -231,7 +231,7 @@ describe('VPNGatewayRequirer', () => {
     } as KubeObject);
     kube.clearRequests();
     const removing = new VPNGatewayRequirer({
-      port: kube,
+      kube: kube,
       backend,
       apiServer: API_SERVER,
       onRelationBroken: 'remove',
@@ -256,7 +256,7 @@ describe('VPNGatewayRequirer', () => {
     const { backend, relationId, model } = clientModel(undefined);
     model.unrelate(relationId);
     const requirer = new VPNGatewayRequirer({
-      port: kube,
+      kube: kube,
       backend,
       apiServer: API_SERVER,
       required: true,
@@ -286,7 +286,7 @@ describe('VPNGatewayRequirer', () => {
     const kube = new FakeCluster({ objects: [charmStatefulSet('qbittorrent', 'qbittorrent')] });
     const { backend, model, relationId } = clientModel(undefined);
     const requirer = new VPNGatewayRequirer({
-      port: kube,
+      kube: kube,
       backend,
       apiServer: API_SERVER,
       required: true,
@@ -380,7 +380,7 @@ describe('VPNGatewayRequirer', () => {
   it('a missing node range is named in a note', async () => {
     const { kube, backend } = setup();
     const result = await new VPNGatewayRequirer({
-      port: kube,
+      kube: kube,
       backend,
       apiServer: API_SERVER,
     }).reconcile();
@@ -392,7 +392,7 @@ describe('VPNGatewayRequirer', () => {
     expect(
       () =>
         new VPNGatewayRequirer({
-          port: kube,
+          kube: kube,
           backend,
           nodeCidrs: ['0.0.0.0/0'],
           linkLocalAddresses: ['8.8.8.8'],
@@ -424,7 +424,7 @@ describe('VPNGatewayRequirer', () => {
         ports: [{ name: 'https', port: 6443, protocol: 'TCP' }],
       } as KubeObject,
     );
-    await new VPNGatewayRequirer({ port: kube, backend, env: {} }).reconcile();
+    await new VPNGatewayRequirer({ kube: kube, backend, env: {} }).reconcile();
     const cidrs = kube
       .peek<NetworkPolicy>(POLICY)!
       .spec.egress.flatMap((r) =>

@@ -119,7 +119,7 @@ export class GluetunCharm {
     this.backend = options.backend;
     this.kube = options.kube;
     this.gateway = new VPNGatewayProvider({
-      port: options.kube,
+      kube: options.kube,
       backend: options.backend,
       statefulSet: options.statefulSet,
       clusterCidrs: options.clusterCidrs,
@@ -132,7 +132,7 @@ export class GluetunCharm {
   /** Runs on every hook: the gateway and the gluetun container, one patch. */
   async reconcile(): Promise<GluetunReconcile> {
     const reconciled = await reconcileCapabilities(
-      { port: this.kube, statefulSet: this.gateway.statefulSet },
+      { kube: this.kube, statefulSet: this.gateway.statefulSet },
       [this.gateway, this.container] as const,
       { fieldManager: 'gluetun-charm' },
     );

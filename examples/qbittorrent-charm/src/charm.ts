@@ -38,7 +38,7 @@ export interface QBittorrentCharmOptions {
    * VPN options passed through (node ranges, API server addresses, broken-relation policy,
    * DNS mode). `required` defaults to true here: a download client never runs unprotected.
    */
-  readonly vpn?: Omit<VPNGatewayRequirerOptions, 'port' | 'backend' | 'endpoint' | 'statefulSet'>;
+  readonly vpn?: Omit<VPNGatewayRequirerOptions, 'kube' | 'backend' | 'endpoint' | 'statefulSet'>;
 }
 
 /** What one reconcile did. */
@@ -63,13 +63,13 @@ export class QBittorrentCharm {
     this.vpn = new VPNGatewayRequirer({
       required: true,
       ...options.vpn,
-      port: options.kube,
+      kube: options.kube,
       backend: options.backend,
       endpoint: VPN_ENDPOINT,
       statefulSet: options.statefulSet,
     });
     this.storage = new StorageRequirer({
-      port: options.kube,
+      kube: options.kube,
       backend: options.backend,
       endpoint: STORAGE_ENDPOINT,
       container: WORKLOAD_CONTAINER,
@@ -81,7 +81,7 @@ export class QBittorrentCharm {
   /** Runs on every hook: both capabilities, one StatefulSet read, at most one patch. */
   async reconcile(): Promise<QBittorrentReconcile> {
     const reconciled = await reconcileCapabilities(
-      { port: this.kube, statefulSet: this.vpn.statefulSet },
+      { kube: this.kube, statefulSet: this.vpn.statefulSet },
       [this.vpn, this.storage] as const,
       { fieldManager: 'qbittorrent-charm' },
     );
