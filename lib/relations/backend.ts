@@ -49,11 +49,20 @@ export interface HookContext {
   readonly modelName: string | undefined;
   /** Set in relation hooks only. */
   readonly relation: RelationHookInfo | undefined;
+  /**
+   * Set when Juju runs an action rather than a hook (`JUJU_DISPATCH_PATH=actions/<name>`, or
+   * `JUJU_ACTION_NAME`), so the dispatcher can keep a user's action from triggering a reconcile
+   * meant for hooks. `hookName` then holds the same name.
+   */
+  readonly actionName?: string | undefined;
 }
 
 /** Reads relations: which exist on an endpoint, who is on the other side, what their bags hold. */
 export interface RelationReader {
-  /** Ids of the live relations on `endpoint` (broken ones are excluded, as in Juju). */
+  /**
+   * Ids of the live relations on `endpoint`: a broken one is left out, including the relation
+   * whose `-relation-broken` hook is running (Juju agents before 3.4 still list that one).
+   */
   relationIds(endpoint: string): Promise<number[]>;
   /** The application on the other side of the relation. */
   remoteApp(relationId: number): Promise<string>;
@@ -85,8 +94,24 @@ export interface Leadership {
 export interface StatusReporter {
   /** Sets this unit's workload status. */
   setStatus(status: Status): Promise<void>;
+  /**
+   * Sets the application's status, the line `juju status` shows for the whole application. Only
+   * the leader may; another unit gets `NotLeaderError` (check `isLeader()` first).
+   */
+  setApplicationStatus(status: Status): Promise<void>;
   /** Sets the workload version shown for the application. */
   setApplicationVersion(version: string): Promise<void>;
+}
+
+/** Severity of a log line, named as Juju's `juju-log --log-level` and `juju debug-log` name them. */
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+
+/**
+ * Writes to the unit's log: under Juju that is `juju debug-log` (filtered there by level), so an
+ * operator sees why a controller did what it did without reading the pod's stdout.
+ */
+export interface UnitLogger {
+  log(level: LogLevel, message: string): Promise<void>;
 }
 
 /** Gives the hook context (what fired, which unit) to code that dispatches on it. */
@@ -96,7 +121,13 @@ export interface HookContextSource {
 
 /** Everything a relation-aware controller needs from its environment. */
 export interface RelationBackend
-  extends RelationReader, RelationWriter, Leadership, StatusReporter, HookContextSource {}
+  extends
+    RelationReader,
+    RelationWriter,
+    Leadership,
+    StatusReporter,
+    UnitLogger,
+    HookContextSource {}
 
 /** The application part of a unit name: `radarr/0` → `radarr`. */
 export function appNameOf(unitName: string): string {

@@ -2,13 +2,14 @@
  * Data bags: the key/value stores that relation data lives in, with Juju's rules enforced.
  *
  * The rules are strict on purpose, because breaking them in Juju fails late and obscurely:
- * keys and values are strings; writing `''` deletes a key; only the leader may read or write its
- * own application bag; remote bags are read-only. A bag reads its contents once and caches them
- * (a hook is a snapshot), and `update` writes only the keys that actually change, in one call, so
- * re-publishing the same data is free.
+ * keys and values are strings (Unicode text: Juju stores UTF-8); writing `''` deletes a key; only
+ * the leader may read or write its own application bag; remote bags are read-only. A bag reads
+ * its contents once and caches them (a hook is a snapshot), and `update` writes only the keys
+ * that actually change, in one call, so re-publishing the same data is free.
  */
 import type { BagRef, RelationBackend } from './backend.js';
-import { RelationDataAccessError, RelationDataTypeError } from './errors.js';
+import { RelationDataAccessError, RelationDataTypeError, RelationNotFoundError } from './errors.js';
+import { isUnicodeText } from './settings-yaml.js';
 
 /** A bag's contents: string keys to string values. */
 export type BagContents = Readonly<Record<string, string>>;
@@ -70,7 +71,14 @@ export class DataBag implements WritableDataBag {
   async read(): Promise<BagContents> {
     await this.checkLeaderIfAppBag('read');
     if (this.cache === undefined) {
-      this.cache = { ...(await this.backend.getBag(this.relationId, this.ref)) };
+      this.cache = await this.backend.getBag(this.relationId, this.ref).then(
+        (contents) => ({ ...contents }),
+        (error: unknown) => {
+          // A relation the agent no longer knows has no data left to read (as in ops).
+          if (error instanceof RelationNotFoundError) return {};
+          throw error;
+        },
+      );
     }
     return { ...this.cache };
   }
@@ -140,6 +148,8 @@ function checkChanges(changes: Readonly<Record<string, string>>, where: string):
       problems.push(
         `${key}: values must be strings, got ${value === null ? 'null' : typeof value}`,
       );
+    } else if (!isUnicodeText(key) || !isUnicodeText(value)) {
+      problems.push('keys and values must be Unicode text (a lone UTF-16 surrogate is not)');
     }
   }
   if (problems.length > 0) {

@@ -5,12 +5,16 @@
  * The dispatcher reads the hook name from the context, hands relation hooks to the endpoint
  * registered under that name, and then emits one `hook` event for every hook (relation or not),
  * which is where a charm that reconciles holistically does its work.
+ *
+ * Actions are not hooks: a user ran them on purpose and waits for their result, so they get an
+ * `action` event and, unless the dispatcher is told otherwise, no `hook` event (a reconcile that
+ * rolls the workload out is not what `juju run radarr/0 backup` asked for).
  */
 import { EventEmitter } from 'eventemitter3';
 import type { HookContext, HookContextSource } from './backend.js';
 import { HookContextError, RelationError } from './errors.js';
 import type { RelationEvent } from './events.js';
-import { parseHookName, type ParsedHook } from './hook-names.js';
+import { classifyDispatch, type ParsedHook } from './hook-names.js';
 
 /** Anything that can take a relation hook: every `RelationEndpoint` is one. */
 export interface HookHandler {
@@ -38,19 +42,45 @@ export interface HookEvent {
   readonly relationEvent: RelationEvent | undefined;
 }
 
+/** The event an action produces. */
+export interface ActionEvent {
+  /** The action's name, e.g. `backup`. */
+  readonly action: string;
+  readonly context: HookContext;
+}
+
 /** Events of the dispatcher. */
 export interface DispatcherEventMap {
-  /** Every hook, after any endpoint handled it (install, config-changed, relation hooks, ...). */
+  /**
+   * Every hook, after any endpoint handled it (install, config-changed, relation hooks, ...);
+   * for actions only when the dispatcher was built with `hookOnActions: true`.
+   */
   hook: [event: HookEvent];
+  /** An action the user ran, emitted before any `hook` event. */
+  action: [event: ActionEvent];
+}
+
+/** How a `Dispatcher` treats what it dispatches. */
+export interface DispatcherOptions {
+  /**
+   * Also emit `hook` after an action (default false), for a controller that wants to reconcile
+   * after every action too.
+   */
+  readonly hookOnActions?: boolean;
 }
 
 /** Routes hooks to endpoints. Register endpoints, then `await dispatch()` once per process. */
 export class Dispatcher extends EventEmitter<DispatcherEventMap, never> {
   private readonly handlers = new Map<string, HookHandler>();
+  private readonly hookOnActions: boolean;
 
   /** `source` gives the default context (usually the backend). */
-  constructor(private readonly source?: HookContextSource) {
+  constructor(
+    private readonly source?: HookContextSource,
+    options: DispatcherOptions = {},
+  ) {
     super();
+    this.hookOnActions = options.hookOnActions ?? false;
   }
 
   /** Registers endpoints; two handlers for one endpoint name are a wiring bug and throw. */
@@ -79,9 +109,12 @@ export class Dispatcher extends EventEmitter<DispatcherEventMap, never> {
         'No hook to dispatch: neither JUJU_DISPATCH_PATH nor JUJU_HOOK_NAME is set',
       );
     }
-    const hook = parseHookName(context.hookName);
+    const hook = classifyDispatch({ ...context, hookName: context.hookName });
     let relationEvent: RelationEvent | undefined;
-    if (hook.kind === 'relation') {
+    if (hook.kind === 'action') {
+      await this.emitInOrder('action', { action: hook.name, context });
+      if (!this.hookOnActions) return { hook, context, relationEvent };
+    } else if (hook.kind === 'relation') {
       if (context.relation === undefined) {
         throw new HookContextError(
           `${hook.name} is a relation hook but JUJU_RELATION_ID is not set`,
@@ -89,11 +122,18 @@ export class Dispatcher extends EventEmitter<DispatcherEventMap, never> {
       }
       relationEvent = await this.handlers.get(hook.endpoint)?.handle(context);
     }
-    const event: HookEvent = { hook, context, relationEvent };
-    for (const listener of this.listeners('hook')) {
-      this.removeListener('hook', listener, undefined, true);
-      await (listener as (e: HookEvent) => unknown)(event);
-    }
+    await this.emitInOrder('hook', { hook, context, relationEvent });
     return { hook, context, relationEvent };
+  }
+
+  /** Awaits each listener in registration order; `once` listeners are removed before they run. */
+  private async emitInOrder<K extends keyof DispatcherEventMap>(
+    name: K,
+    ...args: DispatcherEventMap[K]
+  ): Promise<void> {
+    for (const listener of this.listeners(name)) {
+      this.removeListener(name, listener, undefined, true);
+      await (listener as (...values: DispatcherEventMap[K]) => unknown)(...args);
+    }
   }
 }

@@ -130,7 +130,12 @@ export class HookContextError extends RelationError {
   override readonly name: string = 'HookContextError';
 }
 
-/** Raised by a backend asked about a relation id it does not know (or that is gone). */
+/**
+ * Raised by a backend asked about a relation id it does not know, or that is gone. Under Juju the
+ * agent says so as "relation not found", or as "permission denied" for a relation it has forgotten
+ * (a cross-model relation after `remove-saas --force`, for one); the hook-tool failure is the
+ * `cause`. `Relation.load` turns it into an inactive relation rather than a failed hook.
+ */
 export class RelationNotFoundError extends RelationError {
   override readonly name: string = 'RelationNotFoundError';
   override readonly remedy: Remedy = 'retry';
@@ -139,7 +144,18 @@ export class RelationNotFoundError extends RelationError {
     /** The relation id that was asked for. */
     readonly relationId: number,
     detail = '',
+    options?: ErrorOptions,
   ) {
-    super(`Relation ${relationId} not found${detail ? `: ${detail}` : ''}`);
+    super(`Relation ${relationId} not found${detail ? `: ${detail}` : ''}`, options);
   }
+}
+
+/**
+ * Raised when a unit that is not the leader does what only the leader may: set the application's
+ * status. Juju would refuse it too; raising first says why. Leadership can move to this unit
+ * later, so a retry may succeed; code that means to act only as leader checks `isLeader()` first.
+ */
+export class NotLeaderError extends RelationError {
+  override readonly name: string = 'NotLeaderError';
+  override readonly remedy: Remedy = 'retry';
 }

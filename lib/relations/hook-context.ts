@@ -2,7 +2,8 @@
  * Reads the hook context Juju puts in the environment of every hook.
  *
  * Juju runs the charm's `dispatch` file with `JUJU_DISPATCH_PATH=hooks/<hook-name>` (older agents
- * set only `JUJU_HOOK_NAME`, and legacy hooks are run as `hooks/<name>` directly), plus the unit,
+ * set only `JUJU_HOOK_NAME`, and legacy hooks are run as `hooks/<name>` directly), or
+ * `actions/<action-name>` with `JUJU_ACTION_NAME` for an action, plus the unit,
  * model and, in relation hooks, relation variables. Parsing them in one place keeps the
  * dispatcher and the backends free of `process.env`.
  */
@@ -29,6 +30,18 @@ export function hookNameFromEnv(env: HookEnv): string | undefined {
 }
 
 /**
+ * The action name when Juju runs an action: `JUJU_ACTION_NAME`, else the name in an
+ * `actions/<name>` dispatch path (legacy agents run `actions/<name>` directly, and the dispatch
+ * script passes that path on). Undefined for hooks.
+ */
+export function actionNameFromEnv(env: HookEnv): string | undefined {
+  const named = nonEmpty(env.JUJU_ACTION_NAME);
+  if (named !== undefined) return named;
+  const parts = (nonEmpty(env.JUJU_DISPATCH_PATH) ?? '').split('/').filter((p) => p.length > 0);
+  return parts.length >= 2 && parts.at(-2) === 'actions' ? parts.at(-1) : undefined;
+}
+
+/**
  * Splits a `JUJU_RELATION_ID` such as `storage:3` into endpoint and id. A bare number is accepted
  * too (the form the `-r` flag also takes), with an undefined endpoint.
  */
@@ -52,13 +65,15 @@ export function hookContextFromEnv(env: HookEnv = process.env): HookContext {
         'pass an explicit context.',
     );
   }
+  const actionName = actionNameFromEnv(env);
   return {
-    hookName: hookNameFromEnv(env),
+    hookName: hookNameFromEnv(env) ?? actionName,
     dispatchPath: nonEmpty(env.JUJU_DISPATCH_PATH),
     unitName,
     appName: appNameOf(unitName),
     modelName: nonEmpty(env.JUJU_MODEL_NAME),
     relation: relationFromEnv(env),
+    actionName,
   };
 }
 

@@ -5,7 +5,9 @@
  * (`shared-storage-relation-changed`), so the suffix is matched, not split on the first dash.
  * Every other hook (install, config-changed, upgrade-charm, update-status, `<container>-pebble-
  * ready`, ...) is passed through by name: charmkit does not need to know them to dispatch them.
+ * Actions are told apart by the context (their dispatch path), not by name.
  */
+import type { HookContext } from './backend.js';
 import { RELATION_EVENT_KINDS, type RelationEventKind } from './events.js';
 
 /** A relation hook: which endpoint, which lifecycle step. */
@@ -22,16 +24,46 @@ export interface GenericHook {
   readonly name: string;
 }
 
-/** A hook name, classified. */
-export type ParsedHook = RelationHook | GenericHook;
+/**
+ * An action a user ran (`juju run <unit> <action>`). Not a hook: it is told apart so that a
+ * controller does not reconcile on every action unless it asks to.
+ */
+export interface ActionHook {
+  readonly kind: 'action';
+  readonly name: string;
+}
+
+/** What Juju dispatched, classified: a relation hook, any other hook, or an action. */
+export type ParsedHook = RelationHook | GenericHook | ActionHook;
 
 const RELATION_HOOK = new RegExp(`^(.+)-relation-(${RELATION_EVENT_KINDS.join('|')})$`);
 
-/** Classifies a hook name such as `storage-relation-changed` or `config-changed`. */
-export function parseHookName(name: string): ParsedHook {
+/**
+ * Classifies a hook name such as `storage-relation-changed` or `config-changed`. A name alone
+ * cannot say whether it is an action; `classifyDispatch` looks at the whole context.
+ */
+export function parseHookName(name: string): RelationHook | GenericHook {
   const match = RELATION_HOOK.exec(name);
   if (match?.[1] !== undefined && match[2] !== undefined) {
     return { kind: 'relation', name, endpoint: match[1], event: match[2] as RelationEventKind };
   }
   return { kind: 'hook', name };
+}
+
+/** Classifies what a hook context dispatches: its action, else its hook name. */
+export function classifyDispatch(context: HookContext & { readonly hookName: string }): ParsedHook {
+  if (context.actionName !== undefined) return { kind: 'action', name: context.actionName };
+  return parseHookName(context.hookName);
+}
+
+/**
+ * The id of the relation whose `<endpoint>-relation-broken` hook `context` runs, if it runs one:
+ * that relation is going away, although older agents still list it.
+ */
+export function brokenRelationId(context: HookContext, endpoint: string): number | undefined {
+  if (context.hookName === undefined || context.actionName !== undefined) return undefined;
+  const hook = parseHookName(context.hookName);
+  return hook.kind === 'relation' && hook.event === 'broken' && hook.endpoint === endpoint
+    ? context.relation?.id
+    : undefined;
 }

@@ -15,6 +15,7 @@ export {
   HookContextError,
   HookToolError,
   InterfaceSchemaError,
+  NotLeaderError,
   RelationDataAccessError,
   RelationDataDecodeError,
   RelationDataError,
@@ -68,9 +69,16 @@ export type {
 
 // Dispatching hooks.
 export { Dispatcher } from './dispatcher.js';
-export type { DispatcherEventMap, DispatchResult, HookEvent, HookHandler } from './dispatcher.js';
+export type {
+  ActionEvent,
+  DispatcherEventMap,
+  DispatcherOptions,
+  DispatchResult,
+  HookEvent,
+  HookHandler,
+} from './dispatcher.js';
 export { parseHookName } from './hook-names.js';
-export type { GenericHook, ParsedHook, RelationHook } from './hook-names.js';
+export type { ActionHook, GenericHook, ParsedHook, RelationHook } from './hook-names.js';
 export { hookContextFromEnv, hookNameFromEnv, parseRelationId } from './hook-context.js';
 export type { HookEnv } from './hook-context.js';
 
@@ -82,11 +90,13 @@ export type {
   HookContext,
   HookContextSource,
   Leadership,
+  LogLevel,
   RelationBackend,
   RelationHookInfo,
   RelationReader,
   RelationWriter,
   StatusReporter,
+  UnitLogger,
 } from './backend.js';
 export { JujuBackend } from './juju-backend.js';
 export type { JujuBackendOptions } from './juju-backend.js';
@@ -97,6 +107,7 @@ export type {
   MemoryBackendOptions,
   MemoryCall,
   MemoryInterceptor,
+  MemoryLogEntry,
   MemoryRelationEvent,
   MemoryRelationSide,
   MemoryWrite,

@@ -1,29 +1,35 @@
 /**
  * The backend that runs inside a Juju hook and talks to the unit agent through hook tools.
  *
- * Calls (argv exactly as executed; `-r` takes the numeric relation id):
- *   relation-ids <endpoint> --format=json
- *   relation-list -r <id> --format=json
- *   relation-list -r <id> --app --format=json          (remote app; Juju >= 2.8)
- *   relation-get -r <id> --format=json - <unit>
- *   relation-get -r <id> --app --format=json - <app>
- *   relation-set -r <id> [--app] --file -              (JSON map on stdin; JSON is YAML)
- *   is-leader --format=json
- *   status-set <active|blocked|maintenance|waiting> <message>
- *   application-version-set <version>
+ * Juju parses each tool's arguments GNU-style: flags may follow positional arguments, and only
+ * `--` ends them. So every call here puts its flags first, then `--`, then its positional
+ * arguments; a status message, version or log line that starts with `-` (`-r 7 failed`,
+ * `--application`, `-dirty`) stays text instead of becoming a flag. The calls, their argv and how
+ * their output is read are tabled in docs/relations.md.
  *
- * Writing through `--file -` keeps values out of argv, so a long or multi-line value cannot hit
- * the command-line length limit or be mistaken for a flag.
+ * Relation data is written through `relation-set --file -` as YAML (see settings-yaml.ts), which
+ * keeps values out of argv (no length limit, no flag confusion) and round-trips every string.
+ *
+ * A relation can be gone while a hook still names it: the agent answers "relation not found", or
+ * "permission denied" for one it has forgotten (a cross-model relation removed with `--force`).
+ * Those answers become `RelationNotFoundError`, which `Relation.load` turns into an inactive
+ * relation with empty bags, as the Python framework (ops) does, instead of a hook that fails on
+ * every retry.
  */
+import { performance } from 'node:perf_hooks';
 import {
   appNameOf,
   type BagRef,
   type BagScope,
   type HookContext,
+  type LogLevel,
   type RelationBackend,
 } from './backend.js';
-import { HookToolError, RelationError } from './errors.js';
+import { HookToolError, NotLeaderError, RelationError, RelationNotFoundError } from './errors.js';
 import { hookContextFromEnv, parseRelationId, type HookEnv } from './hook-context.js';
+import { brokenRelationId } from './hook-names.js';
+import { jujuLogArgs } from './juju-log.js';
+import { encodeSettingsYaml } from './settings-yaml.js';
 import { parseToolJson, runHookTool } from './hook-tool.js';
 import type { Status } from './status.js';
 
@@ -33,73 +39,102 @@ export interface JujuBackendOptions {
   readonly env?: HookEnv;
   /** Kill a hook tool after this many milliseconds; 0 (default) waits as long as it takes. */
   readonly toolTimeoutMs?: number;
+  /**
+   * A monotonic clock in milliseconds (default `performance.now`). Leadership answers are reused
+   * for 30 seconds of this clock; tests pass their own to step past that without waiting.
+   */
+  readonly clock?: () => number;
 }
 
 /** Juju lets a charm set every workload status except `error`, which belongs to the agent. */
 const JUJU_STATUS_NAMES = new Set(['active', 'blocked', 'maintenance', 'waiting']);
 
 /**
- * `RelationBackend` over Juju hook tools. Create one per hook run: it caches the leadership
- * answer for its lifetime, which Juju guarantees for at least 30 seconds after `is-leader` says
- * true, far longer than a hook.
+ * How long an `is-leader` answer is reused: Juju guarantees a `true` for 30 seconds from the call,
+ * and the clock is read before the call, so a reused answer never outlives that guarantee.
+ */
+const LEADERSHIP_LEASE_MS = 30_000;
+
+/** The agent's words for "this relation is gone"; see the module comment. */
+const RELATION_NOT_FOUND = /\brelation (?:\d+ )?not found\b/i;
+const PERMISSION_DENIED = /\bpermission denied\b/i;
+/** What an agent older than Juju 2.8 says to `relation-list --app`. */
+const NO_APP_FLAG = /flag provided but not defined: --app/;
+
+/**
+ * `RelationBackend` over Juju hook tools. One backend serves one hook run; it reuses an
+ * `is-leader` answer for 30 seconds (the lease Juju guarantees), then asks again.
  */
 export class JujuBackend implements RelationBackend {
   readonly context: HookContext;
   private readonly env: HookEnv;
   private readonly timeoutMs: number;
-  private leader: Promise<boolean> | undefined;
+  private readonly clock: () => number;
+  private leader: { readonly askedAt: number; readonly answer: Promise<boolean> } | undefined;
+  /** The last leadership answer received, for telling a follower's refusal from a gone relation. */
+  private lastLeaderAnswer: boolean | undefined;
 
   constructor(options: JujuBackendOptions = {}) {
     this.env = options.env ?? process.env;
     this.timeoutMs = options.toolTimeoutMs ?? 0;
+    this.clock = options.clock ?? (() => performance.now());
     this.context = hookContextFromEnv(this.env);
   }
 
+  /** Leaves out the relation whose `-relation-broken` hook is running, as newer agents do. */
   async relationIds(endpoint: string): Promise<number[]> {
-    const out = await this.json('relation-ids', [endpoint, '--format=json']);
-    return this.stringList(out, ['relation-ids', endpoint]).map(
-      (value) => parseRelationId(value).id,
-    );
+    const args = ['--format=json', '--', endpoint];
+    const ids = this.stringList(await this.json('relation-ids', args), [
+      'relation-ids',
+      ...args,
+    ]).map((value) => parseRelationId(value).id);
+    const broken = brokenRelationId(this.context, endpoint);
+    return broken === undefined ? ids : ids.filter((id) => id !== broken);
   }
 
   async remoteUnits(relationId: number): Promise<string[]> {
     const args = ['-r', String(relationId), '--format=json'];
-    return this.stringList(await this.json('relation-list', args), ['relation-list', ...args]);
+    const out = await this.relationJson('relation-list', args, relationId);
+    return this.stringList(out, ['relation-list', ...args]);
   }
 
   /**
-   * Asks `relation-list --app`; agents older than 2.8 lack the flag, so on failure it falls back
-   * to the units' names, then to `JUJU_REMOTE_APP` when the hook is about this relation.
+   * The application on the other side. In a hook about this relation Juju names it in
+   * `JUJU_REMOTE_APP` (even in `-broken`, when the relation has no units left), so no tool runs.
+   * Otherwise `relation-list --app`; an agent older than 2.8 lacks the flag, and then the first
+   * remote unit's name tells.
    */
   async remoteApp(relationId: number): Promise<string> {
-    let failure: HookToolError;
-    const args = ['-r', String(relationId), '--app', '--format=json'];
-    try {
-      const out = await this.json('relation-list', args);
-      if (typeof out === 'string' && out.length > 0) return out;
-      failure = this.unexpected(['relation-list', ...args], 'an application name');
-    } catch (error) {
-      if (!(error instanceof HookToolError)) throw error;
-      failure = error;
-    }
-    const units = await this.remoteUnits(relationId);
-    const first = units[0];
-    if (first !== undefined) return appNameOf(first);
     const hookRelation = this.context.relation;
     if (hookRelation?.id === relationId && hookRelation.remoteApp !== undefined) {
       return hookRelation.remoteApp;
     }
+    const args = ['-r', String(relationId), '--app', '--format=json'];
+    let why: string;
+    try {
+      const out = await this.relationJson('relation-list', args, relationId);
+      if (typeof out === 'string' && out.length > 0) return out;
+      why = `${['relation-list', ...args].join(' ')} did not print an application name`;
+    } catch (error) {
+      if (!(error instanceof HookToolError) || !NO_APP_FLAG.test(error.stderr)) throw error;
+      why = error.message;
+    }
+    const first = (await this.remoteUnits(relationId))[0];
+    if (first !== undefined) return appNameOf(first);
     throw new RelationError(
       `Cannot tell which application is on the other side of relation ${relationId}: ` +
-        `relation-list --app failed (${failure.message}) and the relation has no units`,
+        `relation-list --app failed (${why}) and the relation has no units`,
     );
   }
 
   async getBag(relationId: number, bag: BagRef): Promise<Record<string, string>> {
     const args = ['-r', String(relationId)];
     if (bag.scope === 'app') args.push('--app');
-    args.push('--format=json', '-', bag.name);
-    const out = await this.json('relation-get', args);
+    args.push('--format=json', '--', '-', bag.name);
+    // A follower reading its own app bag is refused with the same words as a gone relation.
+    const followerOwnApp =
+      bag.scope === 'app' && bag.name === this.context.appName && this.lastLeaderAnswer !== true;
+    const out = await this.relationJson('relation-get', args, relationId, followerOwnApp);
     if (out === null) return {};
     if (typeof out !== 'object' || Array.isArray(out)) {
       throw this.unexpected(['relation-get', ...args], 'a JSON object');
@@ -122,24 +157,28 @@ export class JujuBackend implements RelationBackend {
     const args = ['-r', String(relationId)];
     if (scope === 'app') args.push('--app');
     args.push('--file', '-');
-    await this.run('relation-set', args, JSON.stringify(changes));
+    const yaml = encodeSettingsYaml(changes);
+    await this.guardRelation(this.run('relation-set', args, yaml), relationId, false);
   }
 
   isLeader(): Promise<boolean> {
-    if (this.leader === undefined) {
+    const now = this.clock();
+    if (this.leader === undefined || now - this.leader.askedAt > LEADERSHIP_LEASE_MS) {
       const answer = this.json('is-leader', ['--format=json']).then((out) => {
         if (typeof out !== 'boolean') {
           throw this.unexpected(['is-leader', '--format=json'], 'true or false');
         }
+        this.lastLeaderAnswer = out;
         return out;
       });
-      this.leader = answer;
-      // A failed answer is not cached: the next call asks again.
+      const entry = { askedAt: now, answer };
+      this.leader = entry;
+      // A failed answer is not kept: the next call asks again.
       answer.catch(() => {
-        if (this.leader === answer) this.leader = undefined;
+        if (this.leader === entry) this.leader = undefined;
       });
     }
-    return this.leader;
+    return this.leader.answer;
   }
 
   /**
@@ -147,14 +186,57 @@ export class JujuBackend implements RelationBackend {
    * prefix: only the agent may set `error`, and blocked is what asks a human to look.
    */
   async setStatus(status: Status): Promise<void> {
-    const [name, message] = JUJU_STATUS_NAMES.has(status.name)
-      ? [status.name, status.message]
-      : ['blocked', `error: ${status.message}`];
-    await this.run('status-set', [name, message]);
+    await this.run('status-set', ['--', ...jujuStatus(status)]);
+  }
+
+  /** Sets the application's status (leader only; `NotLeaderError` otherwise, before any call). */
+  async setApplicationStatus(status: Status): Promise<void> {
+    if (!(await this.isLeader())) {
+      throw new NotLeaderError(
+        `${this.context.unitName} is not the leader of ${this.context.appName}, so it cannot set ` +
+          'the application status (check isLeader() first, or set the unit status)',
+      );
+    }
+    await this.run('status-set', ['--application', '--', ...jujuStatus(status)]);
   }
 
   async setApplicationVersion(version: string): Promise<void> {
-    await this.run('application-version-set', [version]);
+    await this.run('application-version-set', ['--', version]);
+  }
+
+  /** Writes to `juju debug-log` at `level`; a message over 128 KiB goes in several calls. */
+  async log(level: LogLevel, message: string): Promise<void> {
+    for (const args of jujuLogArgs(level, message)) await this.run('juju-log', args);
+  }
+
+  private async relationJson(
+    tool: string,
+    args: string[],
+    relationId: number,
+    followerOwnApp = false,
+  ): Promise<unknown> {
+    const out = await this.guardRelation(this.run(tool, args), relationId, followerOwnApp);
+    return parseToolJson(out, [tool, ...args]);
+  }
+
+  /** Turns the agent's "this relation is gone" answers into `RelationNotFoundError`. */
+  private async guardRelation<T>(
+    call: Promise<T>,
+    relationId: number,
+    followerOwnApp: boolean,
+  ): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (!(error instanceof HookToolError)) throw error;
+      const gone =
+        RELATION_NOT_FOUND.test(error.stderr) ||
+        (!followerOwnApp && PERMISSION_DENIED.test(error.stderr));
+      if (!gone) throw error;
+      throw new RelationNotFoundError(relationId, `the Juju agent says: ${error.stderr}`, {
+        cause: error,
+      });
+    }
   }
 
   private run(tool: string, args: string[], stdin?: string): Promise<string> {
@@ -176,4 +258,11 @@ export class JujuBackend implements RelationBackend {
   private unexpected(argv: string[], expected: string): HookToolError {
     return new HookToolError(`${argv.join(' ')} did not print ${expected}`, argv, 0, '');
   }
+}
+
+/** `[status, message]` as `status-set` takes them: `error` goes as blocked "error: ...". */
+function jujuStatus(status: Status): [string, string] {
+  return JUJU_STATUS_NAMES.has(status.name)
+    ? [status.name, status.message]
+    : ['blocked', `error: ${status.message}`];
 }

@@ -17,10 +17,11 @@ import {
   type BagRef,
   type BagScope,
   type HookContext,
+  type LogLevel,
   type RelationBackend,
   type RelationHookInfo,
 } from './backend.js';
-import { RelationError, RelationNotFoundError } from './errors.js';
+import { NotLeaderError, RelationError, RelationNotFoundError } from './errors.js';
 import type { Status } from './status.js';
 
 /** One side of a relation in a `MemoryModel`. */
@@ -41,6 +42,14 @@ export interface MemoryWrite {
   readonly scope: BagScope;
   /** The keys written; `''` values were deletions. */
   readonly changes: Readonly<Record<string, string>>;
+}
+
+/** One line a unit logged. */
+export interface MemoryLogEntry {
+  /** The unit that logged it. */
+  readonly unit: string;
+  readonly level: LogLevel;
+  readonly message: string;
 }
 
 /** A backend call about to happen, passed to interceptors. */
@@ -74,7 +83,9 @@ class ModelState {
   readonly leaders = new Map<string, string>();
   readonly relations = new Map<number, RelationState>();
   readonly statuses = new Map<string, Status[]>();
+  readonly appStatuses = new Map<string, Status[]>();
   readonly versions = new Map<string, string>();
+  readonly logs: MemoryLogEntry[] = [];
   readonly interceptors: MemoryInterceptor[] = [];
   readonly writes: MemoryWrite[] = [];
   nextRelationId = 0;
@@ -206,6 +217,16 @@ export class MemoryModel {
   /** Every status a unit set, oldest first. */
   statusHistory(unit: string): readonly Status[] {
     return stateOf(this).statuses.get(unit) ?? [];
+  }
+
+  /** Every application status an app's leader set, oldest first. */
+  applicationStatusHistory(app: string): readonly Status[] {
+    return stateOf(this).appStatuses.get(app) ?? [];
+  }
+
+  /** Every line any unit of this model logged, oldest first. */
+  get logs(): readonly MemoryLogEntry[] {
+    return stateOf(this).logs;
   }
 
   /** The version an application last reported, if any. */
@@ -405,6 +426,25 @@ export class MemoryBackend implements RelationBackend {
     const history = this.state.statuses.get(this.unit) ?? [];
     history.push(status);
     this.state.statuses.set(this.unit, history);
+  }
+
+  /** Records the application's status; a unit that is not the leader gets `NotLeaderError`. */
+  async setApplicationStatus(status: Status): Promise<void> {
+    this.intercepted('setApplicationStatus', status);
+    if (this.model.leaderOf(this.app) !== this.unit) {
+      throw new NotLeaderError(
+        `${this.unit} is not the leader of ${this.app}, so it cannot set the application status`,
+      );
+    }
+    const history = this.state.appStatuses.get(this.app) ?? [];
+    history.push(status);
+    this.state.appStatuses.set(this.app, history);
+  }
+
+  /** Records the line in the model's `logs`. */
+  async log(level: LogLevel, message: string): Promise<void> {
+    this.intercepted('log', level, message);
+    this.state.logs.push({ unit: this.unit, level, message });
   }
 
   async setApplicationVersion(version: string): Promise<void> {

@@ -5,10 +5,16 @@
  * four kinds of bag: the local app bag (leader only), the local unit bag, the remote app bag and
  * one bag per remote unit. The relation knows nothing of interfaces or schemas; endpoints add
  * those on top.
+ *
+ * A relation can be gone while a hook still names it: its own `-relation-broken` hook, or one the
+ * agent no longer knows ("relation not found"). It then loads as inactive, with no units and bags
+ * that read empty, the way the Python framework (ops) treats it, so a hook about a relation that
+ * is going away ends normally instead of failing on every retry.
  */
 import type { RelationBackend } from './backend.js';
 import { DataBag, type ReadableDataBag, type WritableDataBag } from './databag.js';
-import { RelationDataAccessError } from './errors.js';
+import { RelationDataAccessError, RelationNotFoundError } from './errors.js';
+import { brokenRelationId } from './hook-names.js';
 
 /** The bags of one relation, named from this unit's point of view. */
 export interface RelationData {
@@ -38,6 +44,11 @@ export class Relation {
     readonly remoteApp: string,
     /** The remote units in the relation when it was loaded. */
     readonly remoteUnits: readonly string[],
+    /**
+     * False when the relation is going or gone: in its own `-relation-broken` hook, or when the
+     * agent no longer knows it. Its remote bags then read empty; check this before publishing.
+     */
+    readonly active: boolean,
   ) {
     const { appName, unitName } = backend.context;
     const label = this.toString();
@@ -69,21 +80,58 @@ export class Relation {
     };
   }
 
-  /** Loads one relation by id: asks the backend for the remote app and units once. */
+  /**
+   * Loads one relation by id: asks the backend for the remote app and units once. A relation the
+   * backend no longer knows loads as inactive with no units; its remote app then comes from the
+   * hook context (`JUJU_REMOTE_APP`) when the hook is about it, and `RelationNotFoundError` is
+   * thrown when nothing can name it.
+   */
   static async load(backend: RelationBackend, endpoint: string, id: number): Promise<Relation> {
+    let gone = false;
+    /** Notes a gone relation and falls back, or rethrows any other failure. */
+    const ifGone =
+      <T>(fallback: (error: RelationNotFoundError) => T) =>
+      (error: unknown): T => {
+        if (!(error instanceof RelationNotFoundError)) throw error;
+        gone = true;
+        return fallback(error);
+      };
     const [remoteApp, remoteUnits] = await Promise.all([
-      backend.remoteApp(id),
-      backend.remoteUnits(id),
+      backend.remoteApp(id).catch(
+        ifGone((error) => {
+          const { relation } = backend.context;
+          if (relation?.id === id && relation.remoteApp !== undefined) return relation.remoteApp;
+          throw error;
+        }),
+      ),
+      backend.remoteUnits(id).catch(ifGone((): string[] => [])),
     ]);
-    return new Relation(backend, endpoint, id, remoteApp, Object.freeze([...remoteUnits].sort()));
+    const active = !gone && brokenRelationId(backend.context, endpoint) !== id;
+    return new Relation(
+      backend,
+      endpoint,
+      id,
+      remoteApp,
+      Object.freeze(active ? [...remoteUnits].sort() : []),
+      active,
+    );
   }
 
-  /** Loads every live relation on `endpoint`, in id order. */
+  /**
+   * Loads every live relation on `endpoint`, in id order. One the agent lists but no longer knows
+   * is left out, like the broken one in its own `-broken` hook.
+   */
   static async forEndpoint(backend: RelationBackend, endpoint: string): Promise<Relation[]> {
     const ids = [...(await backend.relationIds(endpoint))].sort((a, b) => a - b);
     const relations: Relation[] = [];
     // Sequential on purpose: each load runs hook tools, and the unit agent serialises them anyway.
-    for (const id of ids) relations.push(await Relation.load(backend, endpoint, id));
+    for (const id of ids) {
+      const relation = await Relation.load(backend, endpoint, id).catch((error: unknown) => {
+        if (error instanceof RelationNotFoundError) return undefined;
+        throw error;
+      });
+      if (relation?.active === true) relations.push(relation);
+    }
     return relations;
   }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { Dispatcher, type HookEvent } from '../../lib/relations/dispatcher.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Dispatcher, type ActionEvent, type HookEvent } from '../../lib/relations/dispatcher.js';
 import { ProviderEndpoint, RequirerEndpoint } from '../../lib/relations/endpoint.js';
 import { HookContextError, RelationError } from '../../lib/relations/errors.js';
 import { parseHookName } from '../../lib/relations/hook-names.js';
@@ -131,43 +131,105 @@ describe('Dispatcher', () => {
     ).toThrow(RelationError);
   });
 
-  it('dispatches a real hook environment through JujuBackend and the fake hook tools', async () => {
-    const tools = new FakeHookTools();
-    try {
-      tools
-        .json('relation-list -r 5 --app --format=json', 'store')
-        .json('relation-list -r 5 --format=json', ['store/0'])
-        .json('relation-get -r 5 --app --format=json - store', {
-          'pvc-name': 'shared',
-          'mount-path': '/data',
-        });
-      const backend = new JujuBackend({
-        env: tools.env({
-          JUJU_DISPATCH_PATH: 'hooks/storage-relation-changed',
-          JUJU_RELATION: 'storage',
-          JUJU_RELATION_ID: 'storage:5',
-          JUJU_REMOTE_APP: 'store',
-        }),
-      });
-      const storage = new RequirerEndpoint({ backend, endpoint: 'storage', schema });
-      const mounts: unknown[] = [];
-      storage.on('changed', async (e) => {
-        mounts.push(await storage.remoteAppData(e.relation));
-      });
-      await new Dispatcher(backend).register(storage).dispatch();
-      expect(mounts).toEqual([{ 'pvc-name': 'shared', 'mount-path': '/data' }]);
-      expect(
-        tools
-          .argvs()
-          .map((a) => a.join(' '))
-          .sort(),
-      ).toEqual([
-        'relation-get -r 5 --app --format=json - store',
-        'relation-list -r 5 --app --format=json',
-        'relation-list -r 5 --format=json',
-      ]);
-    } finally {
-      tools.remove();
-    }
+  it('tells actions apart: an action event, and no hook event unless asked for', async () => {
+    const { backend, storage } = memorySetup();
+    const seen: string[] = [];
+    const listen = (dispatcher: Dispatcher) => {
+      dispatcher.on('action', (e: ActionEvent) => void seen.push(`action ${e.action}`));
+      dispatcher.on('hook', (e: HookEvent) => void seen.push(`hook ${e.hook.kind} ${e.hook.name}`));
+      return dispatcher;
+    };
+    backend.setContext({
+      hookName: 'backup',
+      dispatchPath: 'actions/backup',
+      actionName: 'backup',
+    });
+    const result = await listen(new Dispatcher(backend).register(storage)).dispatch();
+    expect(result.hook).toEqual({ kind: 'action', name: 'backup' });
+    expect(result.relationEvent).toBeUndefined();
+    expect(seen).toEqual(['action backup']);
+    seen.length = 0;
+    await listen(new Dispatcher(backend, { hookOnActions: true })).dispatch();
+    expect(seen).toEqual(['action backup', 'hook action backup']);
+  });
+
+  it('does not mistake an action named like a relation hook for one', async () => {
+    const { backend, storage, dispatcher } = memorySetup();
+    storage.on('changed', () => {
+      throw new Error('an action must not reach the endpoint');
+    });
+    backend.setContext({
+      hookName: 'storage-relation-changed',
+      dispatchPath: 'actions/storage-relation-changed',
+      actionName: 'storage-relation-changed',
+    });
+    expect((await dispatcher.dispatch()).hook.kind).toBe('action');
+  });
+});
+
+describe('Dispatcher under Juju (JujuBackend and the fake hook tools)', () => {
+  let tools: FakeHookTools;
+  beforeEach(() => {
+    tools = new FakeHookTools().addRelation({
+      id: 5,
+      endpoint: 'storage',
+      remoteApp: 'store',
+      remoteAppData: { 'pvc-name': 'shared', 'mount-path': '/data' },
+    });
+  });
+  afterEach(() => tools.remove());
+
+  it('dispatches a relation hook with the fewest calls', async () => {
+    const backend = new JujuBackend({
+      env: tools.hookEnv('storage-relation-changed', { relationId: 5 }),
+    });
+    const storage = new RequirerEndpoint({ backend, endpoint: 'storage', schema });
+    const mounts: unknown[] = [];
+    storage.on('changed', async (e) => {
+      mounts.push(await storage.remoteAppData(e.relation));
+    });
+    await new Dispatcher(backend).register(storage).dispatch();
+    expect(mounts).toEqual([{ 'pvc-name': 'shared', 'mount-path': '/data' }]);
+    expect(tools.argvs().map((a) => a.join(' '))).toEqual([
+      'relation-list -r 5 --format=json',
+      'relation-get -r 5 --app --format=json -- - store',
+    ]);
+  });
+
+  const published = { 'pvc-name': 'shared', 'mount-path': '/data' };
+  it.each([
+    // Juju still serves the remote data in the relation's own -broken hook.
+    ['broken in its own hook', (t: FakeHookTools) => t.breakRelation(5), published],
+    ['gone from the agent', (t: FakeHookTools) => t.forgetRelation(5, 'not-found'), undefined],
+    [
+      'forgotten by Juju',
+      (t: FakeHookTools) => t.forgetRelation(5, 'permission-denied'),
+      undefined,
+    ],
+  ])('ends a -relation-broken hook normally when the relation is %s', async (_, end, data) => {
+    end(tools);
+    const backend = new JujuBackend({
+      env: tools.hookEnv('storage-relation-broken', { relationId: 5 }),
+    });
+    const storage = new RequirerEndpoint({ backend, endpoint: 'storage', schema });
+    const seen: unknown[] = [];
+    storage.on('broken', async (e) => {
+      seen.push([e.relation.active, e.relation.remoteApp, await storage.remoteAppData(e.relation)]);
+    });
+    const dispatcher = new Dispatcher(backend).register(storage);
+    dispatcher.on('hook', async () => void seen.push(await storage.relations()));
+    await dispatcher.dispatch();
+    expect(seen).toEqual([[false, 'store', data], []]);
+  });
+
+  it('sends an action to the action event only', async () => {
+    const backend = new JujuBackend({ env: tools.actionEnv('backup') });
+    const dispatcher = new Dispatcher(backend);
+    const seen: string[] = [];
+    dispatcher.on('action', (e) => void seen.push(`action ${e.action}`));
+    dispatcher.on('hook', () => void seen.push('hook'));
+    await dispatcher.dispatch();
+    expect(seen).toEqual(['action backup']);
+    expect(tools.argvs()).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { appNameOf } from '../../lib/relations/backend.js';
 import { HookContextError } from '../../lib/relations/errors.js';
 import {
+  actionNameFromEnv,
   hookContextFromEnv,
   hookNameFromEnv,
   parseRelationId,
@@ -17,6 +18,21 @@ describe('hookNameFromEnv', () => {
     [{}, undefined],
   ])('reads %j as %s', (env, expected) => {
     expect(hookNameFromEnv(env)).toBe(expected);
+  });
+});
+
+describe('actionNameFromEnv', () => {
+  it.each([
+    [{ JUJU_DISPATCH_PATH: 'actions/backup', JUJU_ACTION_NAME: 'backup' }, 'backup'],
+    [{ JUJU_DISPATCH_PATH: 'actions/backup' }, 'backup'],
+    [{ JUJU_DISPATCH_PATH: '/var/lib/juju/agents/unit-radarr-0/charm/actions/resize' }, 'resize'],
+    [{ JUJU_ACTION_NAME: 'restore' }, 'restore'],
+    [{ JUJU_DISPATCH_PATH: 'hooks/install' }, undefined],
+    [{ JUJU_DISPATCH_PATH: 'actions' }, undefined],
+    [{ JUJU_DISPATCH_PATH: 'hooks/actions' }, undefined],
+    [{}, undefined],
+  ])('reads %j as %s', (env, expected) => {
+    expect(actionNameFromEnv(env)).toBe(expected);
   });
 });
 
@@ -48,6 +64,16 @@ describe('hookContextFromEnv', () => {
       modelName: 'media',
       relation: undefined,
     });
+  });
+
+  it('marks an action, whose name is also the hook name', () => {
+    const base = { JUJU_UNIT_NAME: 'radarr/0' };
+    const action = hookContextFromEnv({ ...base, JUJU_DISPATCH_PATH: 'actions/backup' });
+    expect([action.hookName, action.actionName]).toEqual(['backup', 'backup']);
+    const named = hookContextFromEnv({ ...base, JUJU_ACTION_NAME: 'restore' });
+    expect([named.hookName, named.actionName]).toEqual(['restore', 'restore']);
+    const hook = hookContextFromEnv({ ...base, JUJU_DISPATCH_PATH: 'hooks/install' });
+    expect(hook.actionName).toBeUndefined();
   });
 
   it('takes the endpoint from JUJU_RELATION_ID when JUJU_RELATION is unset', () => {

@@ -24,6 +24,8 @@ describe('public API', () => {
       'RelationDataAccessError',
       'RelationDataValidationError',
       'HookToolError',
+      'NotLeaderError',
+      'RelationNotFoundError',
       'active',
       'blocked',
       'combineStatuses',

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { RelationError, RelationNotFoundError } from '../../lib/relations/errors.js';
+import {
+  NotLeaderError,
+  RelationError,
+  RelationNotFoundError,
+} from '../../lib/relations/errors.js';
 import { MemoryBackend, MemoryModel } from '../../lib/relations/memory-backend.js';
-import { blocked, errorStatus, maintenance } from '../../lib/relations/status.js';
+import { Relation } from '../../lib/relations/relation.js';
+import { active, blocked, errorStatus, maintenance, waiting } from '../../lib/relations/status.js';
 
 function twoApps() {
   const model = new MemoryModel({ name: 'media' });
@@ -112,6 +117,39 @@ describe('MemoryModel with two related applications', () => {
     expect(model.statusHistory('storage/0')).toEqual([errorStatus('boom')]);
     expect(model.statusHistory('nobody/0')).toEqual([]);
     expect(model.applicationVersion('radarr')).toBe('5.2.1');
+  });
+
+  it('records the application status from the leader, and refuses it to a follower', async () => {
+    const { requirer, follower, model } = twoApps();
+    await requirer.setApplicationStatus(waiting('for storage'));
+    await requirer.setApplicationStatus(active());
+    await expect(follower.setApplicationStatus(blocked('x'))).rejects.toThrow(NotLeaderError);
+    expect(model.applicationStatusHistory('radarr')).toEqual([waiting('for storage'), active()]);
+    expect(model.applicationStatusHistory('storage')).toEqual([]);
+    expect(requirer.statusHistory).toEqual([]);
+  });
+
+  it('records log lines with their unit and level', async () => {
+    const { provider, requirer, model } = twoApps();
+    await requirer.log('INFO', 'patched');
+    await provider.log('ERROR', 'boom');
+    expect(model.logs).toEqual([
+      { unit: 'radarr/0', level: 'INFO', message: 'patched' },
+      { unit: 'storage/0', level: 'ERROR', message: 'boom' },
+    ]);
+  });
+
+  it('loads a relation in its own -broken hook as inactive, and leaves it out of forEndpoint', async () => {
+    const { id, requirer, model } = twoApps();
+    model.unrelate(id);
+    requirer.relationHook(id, 'broken');
+    const relation = await Relation.load(requirer, 'storage', id);
+    expect([relation.active, relation.remoteApp, relation.remoteUnits]).toEqual([
+      false,
+      'storage',
+      [],
+    ]);
+    expect(await Relation.forEndpoint(requirer, 'storage')).toEqual([]);
   });
 
   it('lets interceptors inject faults, and removes them on request', async () => {

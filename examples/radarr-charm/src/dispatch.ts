@@ -3,10 +3,11 @@
  *
  * It builds the Juju backend from the hook environment, finds its own StatefulSet and credentials
  * (`JUJU_UNIT_NAME`/`JUJU_MODEL_NAME`, the pod's service account — grant it with `juju trust`),
- * routes relation hooks to the storage endpoint, and reconciles on every hook. Infrastructure
- * failures (a hook tool failing, the API server unreachable) exit non-zero so Juju retries the
- * hook; problems retrying cannot fix (invalid relation data, missing RBAC) are a Blocked status
- * and a zero exit.
+ * routes relation hooks to the storage endpoint, and reconciles on every hook (not on actions;
+ * Radarr defines none). Infrastructure failures (a hook tool failing, the API server unreachable)
+ * exit non-zero so Juju retries the hook; problems retrying cannot fix (invalid relation data,
+ * missing RBAC) are a Blocked status and a zero exit. What each hook did, and any failure, goes to
+ * `juju debug-log` through juju-log.
  */
 import { pathToFileURL } from 'node:url';
 import { createKubePort } from 'charmkit/kube';
@@ -41,10 +42,19 @@ export async function dispatch(
   });
   let result: RadarrReconcile | undefined;
   const dispatcher = new Dispatcher(backend).register(charm.storage.endpoint);
-  dispatcher.on('hook', async () => {
+  dispatcher.on('hook', async ({ hook }) => {
     result = await charm.reconcile();
+    const { name, message } = result.status;
+    await backend.log(name === 'error' ? 'ERROR' : 'INFO', `${hook.name}: ${name}: ${message}`);
   });
-  await dispatcher.dispatch();
+  try {
+    await dispatcher.dispatch();
+  } catch (failure) {
+    const text = failure instanceof Error ? (failure.stack ?? failure.message) : String(failure);
+    // The hook fails either way; a log that cannot be written must not hide the first failure.
+    await backend.log('ERROR', `hook failed: ${text}`).catch(() => undefined);
+    throw failure;
+  }
   return { exitCode: result?.status.name === 'error' ? 1 : 0, result };
 }
 

@@ -37,67 +37,88 @@ const claim: PersistentVolumeClaim = {
 
 let tools: FakeHookTools;
 beforeEach(() => {
-  tools = new FakeHookTools();
+  tools = new FakeHookTools({ unit: 'radarr/0', leader: true }).addRelation({
+    id: 7,
+    endpoint: 'storage',
+    remoteApp: 'charmarr-storage',
+    remoteAppData: {
+      'pvc-name': 'shared-media',
+      namespace: NS,
+      'mount-path': '/data',
+      pgid: '1000',
+    },
+  });
 });
 afterEach(() => tools.remove());
 
-function relationHookEnv(): Record<string, string> {
-  return tools.env({
-    JUJU_DISPATCH_PATH: 'hooks/storage-relation-changed',
-    JUJU_RELATION: 'storage',
-    JUJU_RELATION_ID: 'storage:7',
-    JUJU_REMOTE_APP: 'charmarr-storage',
-  });
-}
+const changedHook = () => tools.hookEnv('storage-relation-changed', { relationId: 7 });
 
 describe('dispatch (Juju entry point)', () => {
   it('storage-relation-changed: reads the relation with hook tools, patches once, sets the status', async () => {
-    tools
-      .json('relation-ids storage --format=json', ['storage:7'])
-      .json('relation-list -r 7 --app --format=json', 'charmarr-storage')
-      .json('relation-list -r 7 --format=json', ['charmarr-storage/0'])
-      .json('relation-get -r 7 --app --format=json - charmarr-storage', {
-        'pvc-name': 'shared-media',
-        namespace: NS,
-        'mount-path': '/data',
-        pgid: '1000',
-      })
-      .json('relation-get -r 7 --app --format=json - radarr', {})
-      .json('is-leader --format=json', true);
     const kube = new FakeCluster({
       simulate: { statefulSets: true },
       objects: [statefulSet, claim],
     });
 
-    const { exitCode, result } = await dispatch({ env: relationHookEnv(), kube });
+    const { exitCode, result } = await dispatch({ env: changedHook(), kube });
 
     expect(exitCode).toBe(0);
-    expect(result?.status).toEqual({
+    const status = {
       name: 'maintenance',
       message: 'mounting shared storage at /data (rolling out)',
-    });
+    };
+    expect(result?.status).toEqual(status);
     expect(kube.writes().map((r) => `${r.verb} ${r.kind}`)).toEqual(['patch StatefulSet']);
     const argvs = tools.argvs().map((a) => a.join(' '));
     expect(argvs).toContain('relation-set -r 7 --app --file -');
-    expect(argvs.at(-1)).toBe(
-      'status-set maintenance mounting shared storage at /data (rolling out)',
-    );
-    const published = tools.calls().find((c) => c.argv[0] === 'relation-set');
-    expect(JSON.parse(published?.stdin ?? '{}')).toEqual({ 'instance-name': 'radarr' });
+    expect(argvs.slice(-2)).toEqual([
+      `status-set -- maintenance ${status.message}`,
+      `juju-log --log-level INFO -- storage-relation-changed: maintenance: ${status.message}`,
+    ]);
+    expect(tools.bag(7, 'radarr')).toEqual({ 'instance-name': 'radarr' });
+    expect(tools.statuses()).toEqual([
+      { target: 'unit', status: 'maintenance', message: status.message },
+    ]);
+    expect(tools.logs()).toEqual([
+      {
+        level: 'INFO',
+        message: `storage:7: storage-relation-changed: maintenance: ${status.message}`,
+      },
+    ]);
   });
 
-  it('a failing hook tool exits non-zero so Juju retries the hook', async () => {
-    tools
-      .json('relation-ids storage --format=json', ['storage:7'])
-      .json('relation-list -r 7 --app --format=json', 'charmarr-storage')
-      .json('relation-list -r 7 --format=json', ['charmarr-storage/0'])
-      .reply('relation-get', { stderr: 'ERROR connection refused', exit: 1 })
-      .json('is-leader --format=json', true);
+  it('a failing hook tool exits non-zero so Juju retries the hook, and says why in the log', async () => {
+    tools.fail('relation-get', { stderr: 'ERROR connection is shut down\n' });
     const kube = new FakeCluster({ objects: [statefulSet, claim] });
-    const { exitCode, result } = await dispatch({ env: relationHookEnv(), kube });
+    const { exitCode, result } = await dispatch({ env: changedHook(), kube });
     expect(exitCode).toBe(1);
     expect(result?.status.name).toBe('error');
     expect(kube.requests).toEqual([]);
-    expect(tools.argvs().at(-1)?.slice(0, 2)).toEqual(['status-set', 'blocked']);
+    expect(tools.statuses().map((s) => s.status)).toEqual(['blocked']);
+    expect(tools.statuses()[0]?.message).toMatch(/^error: .*connection is shut down/);
+    expect(tools.logs().map((l) => l.level)).toEqual(['ERROR']);
   });
+
+  it.each([
+    ['in its own -broken hook', (t: FakeHookTools) => t.breakRelation(7)],
+    ['gone from the agent', (t: FakeHookTools) => t.forgetRelation(7, 'not-found')],
+    [
+      'forgotten by Juju (cross-model, forced)',
+      (t: FakeHookTools) => t.forgetRelation(7, 'permission-denied'),
+    ],
+  ])(
+    'storage-relation-broken with the relation %s ends normally, with no request',
+    async (_, end) => {
+      end(tools);
+      const kube = new FakeCluster({ objects: [statefulSet, claim] });
+      const env = tools.hookEnv('storage-relation-broken', { relationId: 7 });
+      const { exitCode, result } = await dispatch({ env, kube });
+      expect(exitCode).toBe(0);
+      expect(result?.status).toEqual({ name: 'blocked', message: 'waiting for storage relation' });
+      expect(kube.requests).toEqual([]);
+      expect(tools.statuses()).toEqual([
+        { target: 'unit', status: 'blocked', message: 'waiting for storage relation' },
+      ]);
+    },
+  );
 });
