@@ -104,12 +104,12 @@ export class Dispatcher extends EventEmitter<DispatcherEventMap, never> {
         'No hook context: pass one to dispatch() or give the Dispatcher a backend',
       );
     }
-    if (context.hookName === undefined) {
+    const hook = classifyDispatch(context);
+    if (hook === undefined) {
       throw new HookContextError(
         'No hook to dispatch: neither JUJU_DISPATCH_PATH nor JUJU_HOOK_NAME is set',
       );
     }
-    const hook = classifyDispatch({ ...context, hookName: context.hookName });
     let relationEvent: RelationEvent | undefined;
     if (hook.kind === 'action') {
       await this.emitInOrder('action', { action: hook.name, context });

@@ -50,10 +50,10 @@ export function parseHookName(name: string): RelationHook | GenericHook {
   return { kind: 'hook', name };
 }
 
-/** Classifies what a hook context dispatches: its action, else its hook name. */
-export function classifyDispatch(context: HookContext & { readonly hookName: string }): ParsedHook {
+/** Classifies what a hook context dispatches: its action, else its hook (undefined: neither). */
+export function classifyDispatch(context: HookContext): ParsedHook | undefined {
   if (context.actionName !== undefined) return { kind: 'action', name: context.actionName };
-  return parseHookName(context.hookName);
+  return context.hookName === undefined ? undefined : parseHookName(context.hookName);
 }
 
 /**

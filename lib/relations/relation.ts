@@ -46,7 +46,8 @@ export class Relation {
     readonly remoteUnits: readonly string[],
     /**
      * False when the relation is going or gone: in its own `-relation-broken` hook, or when the
-     * agent no longer knows it. Its remote bags then read empty; check this before publishing.
+     * agent no longer knows it. It then has no remote units, and its bags read empty once the
+     * agent has nothing left to give; check this before publishing to it.
      */
     readonly active: boolean,
   ) {
