@@ -134,3 +134,13 @@ export function appNameOf(unitName: string): string {
   const slash = unitName.lastIndexOf('/');
   return slash === -1 ? unitName : unitName.slice(0, slash);
 }
+
+/**
+ * The id of the relation whose `<endpoint>-relation-broken` hook `context` runs, if it runs one:
+ * that relation is going away, although agents before Juju 3.4 still list it.
+ */
+export function brokenRelationId(context: HookContext, endpoint: string): number | undefined {
+  const isBrokenHook =
+    context.actionName === undefined && context.hookName === `${endpoint}-relation-broken`;
+  return isBrokenHook ? context.relation?.id : undefined;
+}

@@ -55,15 +55,3 @@ export function classifyDispatch(context: HookContext): ParsedHook | undefined {
   if (context.actionName !== undefined) return { kind: 'action', name: context.actionName };
   return context.hookName === undefined ? undefined : parseHookName(context.hookName);
 }
-
-/**
- * The id of the relation whose `<endpoint>-relation-broken` hook `context` runs, if it runs one:
- * that relation is going away, although older agents still list it.
- */
-export function brokenRelationId(context: HookContext, endpoint: string): number | undefined {
-  if (context.hookName === undefined || context.actionName !== undefined) return undefined;
-  const hook = parseHookName(context.hookName);
-  return hook.kind === 'relation' && hook.event === 'broken' && hook.endpoint === endpoint
-    ? context.relation?.id
-    : undefined;
-}

@@ -16,9 +16,10 @@
  * relation with empty bags, as the Python framework (ops) does, instead of a hook that fails on
  * every retry.
  */
-import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from '../core/clock.js';
 import {
   appNameOf,
+  brokenRelationId,
   type BagRef,
   type BagScope,
   type HookContext,
@@ -27,7 +28,6 @@ import {
 } from './backend.js';
 import { HookToolError, NotLeaderError, RelationError, RelationNotFoundError } from './errors.js';
 import { hookContextFromEnv, parseRelationId, type HookEnv } from './hook-context.js';
-import { brokenRelationId } from './hook-names.js';
 import { jujuLogArgs } from './juju-log.js';
 import { encodeSettingsYaml } from './settings-yaml.js';
 import { parseToolJson, runHookTool } from './hook-tool.js';
@@ -40,10 +40,10 @@ export interface JujuBackendOptions {
   /** Kill a hook tool after this many milliseconds; 0 (default) waits as long as it takes. */
   readonly toolTimeoutMs?: number;
   /**
-   * A monotonic clock in milliseconds (default `performance.now`). Leadership answers are reused
-   * for 30 seconds of this clock; tests pass their own to step past that without waiting.
+   * The clock leadership answers are timed by (default the system clock): an answer is reused
+   * for 30 seconds of it. Tests pass their own to step past that without waiting.
    */
-  readonly clock?: () => number;
+  readonly clock?: Clock;
 }
 
 /** Juju lets a charm set every workload status except `error`, which belongs to the agent. */
@@ -51,7 +51,8 @@ const JUJU_STATUS_NAMES = new Set(['active', 'blocked', 'maintenance', 'waiting'
 
 /**
  * How long an `is-leader` answer is reused: Juju guarantees a `true` for 30 seconds from the call,
- * and the clock is read before the call, so a reused answer never outlives that guarantee.
+ * and the clock is read before the call, so a reused answer never outlives that guarantee (as in
+ * the Python framework, ops, a `false` is reused as long).
  */
 const LEADERSHIP_LEASE_MS = 30_000;
 
@@ -69,7 +70,7 @@ export class JujuBackend implements RelationBackend {
   readonly context: HookContext;
   private readonly env: HookEnv;
   private readonly timeoutMs: number;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private leader: { readonly askedAt: number; readonly answer: Promise<boolean> } | undefined;
   /** The last leadership answer received, for telling a follower's refusal from a gone relation. */
   private lastLeaderAnswer: boolean | undefined;
@@ -77,7 +78,7 @@ export class JujuBackend implements RelationBackend {
   constructor(options: JujuBackendOptions = {}) {
     this.env = options.env ?? process.env;
     this.timeoutMs = options.toolTimeoutMs ?? 0;
-    this.clock = options.clock ?? (() => performance.now());
+    this.clock = options.clock ?? systemClock;
     this.context = hookContextFromEnv(this.env);
   }
 
@@ -162,8 +163,10 @@ export class JujuBackend implements RelationBackend {
   }
 
   isLeader(): Promise<boolean> {
-    const now = this.clock();
-    if (this.leader === undefined || now - this.leader.askedAt > LEADERSHIP_LEASE_MS) {
+    const now = this.clock.now();
+    // A clock that went backwards also ends the reuse: asking again is always safe.
+    const elapsed = this.leader === undefined ? Infinity : now - this.leader.askedAt;
+    if (this.leader === undefined || elapsed < 0 || elapsed > LEADERSHIP_LEASE_MS) {
       const answer = this.json('is-leader', ['--format=json']).then((out) => {
         if (typeof out !== 'boolean') {
           throw this.unexpected(['is-leader', '--format=json'], 'true or false');

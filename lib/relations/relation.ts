@@ -11,10 +11,9 @@
  * that read empty, the way the Python framework (ops) treats it, so a hook about a relation that
  * is going away ends normally instead of failing on every retry.
  */
-import type { RelationBackend } from './backend.js';
+import { brokenRelationId, type RelationBackend } from './backend.js';
 import { DataBag, type ReadableDataBag, type WritableDataBag } from './databag.js';
 import { RelationDataAccessError, RelationNotFoundError } from './errors.js';
-import { brokenRelationId } from './hook-names.js';
 
 /** The bags of one relation, named from this unit's point of view. */
 export interface RelationData {
@@ -88,6 +87,7 @@ export class Relation {
    * thrown when nothing can name it.
    */
   static async load(backend: RelationBackend, endpoint: string, id: number): Promise<Relation> {
+    const breaking = brokenRelationId(backend.context, endpoint) === id;
     let gone = false;
     /** Notes a gone relation and falls back, or rethrows any other failure. */
     const ifGone =
@@ -105,9 +105,10 @@ export class Relation {
           throw error;
         }),
       ),
-      backend.remoteUnits(id).catch(ifGone((): string[] => [])),
+      // In its own -broken hook a relation has no units left: nothing to ask.
+      breaking ? [] : backend.remoteUnits(id).catch(ifGone((): string[] => [])),
     ]);
-    const active = !gone && brokenRelationId(backend.context, endpoint) !== id;
+    const active = !gone && !breaking;
     return new Relation(
       backend,
       endpoint,
