@@ -74,6 +74,25 @@ export class Dispatcher extends EventEmitter<DispatcherEventMap, never> {
   private readonly handlers = new Map<string, HookHandler>();
   private readonly hookOnActions: boolean;
 
+  /**
+   * Adds a listener. Listeners may be async: `dispatch()` awaits each in turn, so the type says a
+   * listener may return a promise (eventemitter3's own type says `void`).
+   */
+  override on<K extends keyof DispatcherEventMap>(
+    event: K,
+    listener: (...args: DispatcherEventMap[K]) => void | Promise<void>,
+  ): this {
+    return super.on(event, listener as EventEmitter.EventListener<DispatcherEventMap, K>);
+  }
+
+  /** Adds a listener for the next event only; may be async, like `on`. */
+  override once<K extends keyof DispatcherEventMap>(
+    event: K,
+    listener: (...args: DispatcherEventMap[K]) => void | Promise<void>,
+  ): this {
+    return super.once(event, listener as EventEmitter.EventListener<DispatcherEventMap, K>);
+  }
+
   /** `source` gives the default context (usually the backend). */
   constructor(
     private readonly source?: HookContextSource,

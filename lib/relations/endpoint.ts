@@ -77,6 +77,29 @@ export abstract class RelationEndpoint<
     this.remote = remote;
   }
 
+  /**
+   * Adds a listener. Listeners may be async: the endpoint awaits each in turn before the next
+   * event, so the type says a listener may return a promise (eventemitter3's own type says `void`).
+   */
+  override on<K extends EventEmitter.EventNames<EndpointEventMap<TEvents>>>(
+    event: K,
+    listener: (
+      ...args: EventEmitter.EventArgs<EndpointEventMap<TEvents>, K>
+    ) => void | Promise<void>,
+  ): this {
+    return super.on(event, listener as EventEmitter.EventListener<EndpointEventMap<TEvents>, K>);
+  }
+
+  /** Adds a listener for the next event only; may be async, like `on`. */
+  override once<K extends EventEmitter.EventNames<EndpointEventMap<TEvents>>>(
+    event: K,
+    listener: (
+      ...args: EventEmitter.EventArgs<EndpointEventMap<TEvents>, K>
+    ) => void | Promise<void>,
+  ): this {
+    return super.once(event, listener as EventEmitter.EventListener<EndpointEventMap<TEvents>, K>);
+  }
+
   /** The interface and version this endpoint speaks, e.g. `example v1`. */
   get interfaceLabel(): string {
     return `${this.local.interfaceName} v${this.local.version}`;
