@@ -4,7 +4,7 @@ import { createKubePort, resolveSelf, JujuBackend, Dispatcher, StorageRequirer }
 const backend = new JujuBackend();
 const self = resolveSelf(); // own StatefulSet + the pod's credentials
 const storage = new StorageRequirer({
-  kube: createKubePort({ kubeConfig: self.credentials.kubeConfig }),
+  kube: createKubePort({ credentials: self.credentials }),
   backend,
   container: 'radarr', // the charmcraft.yaml container, NOT the app name
   statefulSet: { name: self.name, namespace: self.namespace },

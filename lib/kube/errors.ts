@@ -482,10 +482,35 @@ function errorCode(cause: unknown): string | undefined {
 }
 
 /**
- * No usable cluster configuration: no kubeconfig, no in-cluster service account, or a kubeconfig
- * without a current cluster. The message lists what was tried so the fix is obvious.
+ * Credentials that were found but cannot be used: a kubeconfig without a current cluster, a token
+ * or CA file that cannot be read, an auth plugin that fails, a kubeconfig while the peer dependency
+ * @kubernetes/client-node is not installed. The message names the source and the file.
  */
 export class KubeConfigError extends CharmkitError {
   override readonly name = 'KubeConfigError';
   readonly remedy = 'fix' as const;
+}
+
+/**
+ * The controller's own StatefulSet, or any credentials for the API server, could not be found.
+ * `tried` lists each source with what was found there, so the message says exactly what to set.
+ */
+export class SelfResolutionError extends CharmkitError {
+  override readonly name = 'SelfResolutionError';
+  readonly remedy = 'fix' as const;
+  constructor(
+    /** What could not be resolved. */
+    readonly missing: 'name' | 'namespace' | 'credentials',
+    /** Each source tried, with why it did not answer. */
+    readonly tried: readonly string[],
+    hint: string,
+  ) {
+    super(
+      `${
+        missing === 'credentials'
+          ? 'cannot find credentials for the Kubernetes API'
+          : `cannot determine this controller's own StatefulSet ${missing}`
+      }: tried ${tried.join('; ')}. ${hint}`,
+    );
+  }
 }

@@ -77,6 +77,7 @@ export {
   KubernetesError,
   parseRbacDenial,
   RetryExhaustedError,
+  SelfResolutionError,
 } from './errors.js';
 export type { KubeRequestInfo, KubeStatusCause, RbacDenial, RbacRule } from './errors.js';
 
@@ -91,20 +92,19 @@ export {
 } from './retry.js';
 export type { RetryContext, RetryObserver, RetryPolicy } from './retry.js';
 
-// The adapter for real clusters.
-export { createKubePort, loadKubeConfigFromOptions, RequestLog } from './client.js';
+// The adapter for real clusters, and counting what it sent.
+export { createKubePort } from './client.js';
 export type { KubePortOptions } from './client.js';
+export { RequestLog } from './request-log.js';
 export { InvalidRequestError } from './request.js';
 
+// Credentials: one order of sources; the pod's service account is read without client-node.
+export { resolveCredentials, SERVICE_ACCOUNT_DIR } from './credentials.js';
+export type { CredentialOptions, KubeConfigLike, KubeCredentials } from './credentials.js';
+
 // Finding one's own StatefulSet.
-export {
-  resolveCredentials,
-  resolveSelf,
-  resolveSelfIdentity,
-  SelfResolutionError,
-  SERVICE_ACCOUNT_DIR,
-} from './self.js';
-export type { SelfCredentials, SelfIdentity, SelfOptions, SelfTarget } from './self.js';
+export { resolveSelf, resolveSelfIdentity } from './self.js';
+export type { SelfIdentity, SelfOptions, SelfTarget } from './self.js';
 
 // Label selectors.
 export { labelSelectorString, UnsupportedSelectorError } from './selectors.js';

@@ -1,141 +1,67 @@
 /**
- * The adapter reuses one TLS connection across requests. client-node hands us a fresh,
- * non-keep-alive agent with every `applyToHTTPSOptions`, which would cost a TCP connection and a
- * TLS handshake per request; a reconcile makes several. Proven here against a local HTTPS server
- * (self-signed, 127.0.0.1) that counts the TLS handshakes it completes.
+ * The adapter reuses one TLS connection across requests with kubeconfig credentials. client-node
+ * hands us a fresh, non-keep-alive agent with every `applyToHTTPSOptions`, which would cost a TCP
+ * connection and a TLS handshake per request; a reconcile makes several. Proven here against a
+ * local HTTPS server (self-signed, 127.0.0.1) that counts the TLS handshakes it completes. The
+ * service-account path is proven the same way in in-cluster.test.ts.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { KubeConfig } from '@kubernetes/client-node';
 import { createKubePort, RequestLog } from '../../lib/kube/index.js';
+import { LocalServer, echo, hangUp, ok } from './local-server.js';
 
-let server: https.Server;
-let handshakes = 0;
-let dropReused = false;
-const perSocket = new WeakMap<object, number>();
-let kubeConfig: KubeConfig;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmkit-tls-'));
+const cmRef = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' };
+const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ns' } };
+let server: LocalServer;
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  server = https.createServer(
-    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert },
-    (req, res) => {
-      req.resume();
-      const served = perSocket.get(req.socket) ?? 0;
-      perSocket.set(req.socket, served + 1);
-      if (dropReused && served > 0) {
-        // What a client sees when the server closed an idle keep-alive connection under it.
-        dropReused = false;
-        req.socket.destroy();
-        return;
-      }
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }));
-      });
-    },
-  );
-  server.on('secureConnection', () => handshakes++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'c', server: `https://127.0.0.1:${port}`, caData: cert.toString('base64') }],
-    users: [{ name: 'u', token: 'secret' }],
-    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
-    currentContext: 'ctx',
-  });
+  server = await new LocalServer({ tls: true }).start();
+  server.otherwise(ok(configMap));
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  fs.rmSync(dir, { recursive: true, force: true });
+  await server.close();
 });
 
-describe('createKubePort over TLS', () => {
+describe('createKubePort over TLS with a kubeconfig', () => {
   it('sends five requests over one TLS connection', async () => {
     const log = new RequestLog();
-    const port = createKubePort({ kubeConfig, onRequest: log.onRequest });
-    handshakes = 0;
+    const port = createKubePort({ kubeConfig: server.kubeConfig(), onRequest: log.onRequest });
+    const before = server.handshakes;
     for (let i = 0; i < 5; i++) {
-      const cm = await port.get({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        namespace: 'ns',
-        name: 'x',
-      });
+      const cm = await port.get(cmRef);
       expect(cm.metadata.name).toBe('x');
     }
     expect(log.requests).toHaveLength(5);
-    expect(handshakes).toBe(1);
+    expect(server.handshakes - before).toBe(1);
   });
 
   it('verifies the server against the kubeconfig CA (a wrong CA fails, no silent fallback)', async () => {
-    const other = new KubeConfig();
-    const cluster = kubeConfig.getCurrentCluster()!;
-    const wrongCa = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8').replace(/A/g, 'B');
-    other.loadFromOptions({
-      clusters: [{ ...cluster, caData: Buffer.from(wrongCa).toString('base64') }],
-      users: [{ name: 'u', token: 'secret' }],
-      contexts: [{ name: 'ctx', cluster: cluster.name, user: 'u' }],
-      currentContext: 'ctx',
+    const wrongCa = server.caPem.replace(/A/g, 'B');
+    const port = createKubePort({
+      kubeConfig: server.kubeConfig('', wrongCa),
+      retry: { maxAttempts: 1 },
     });
-    const port = createKubePort({ kubeConfig: other, retry: { maxAttempts: 1 } });
-    await expect(
-      port.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' }),
-    ).rejects.toThrow();
+    await expect(port.get(cmRef)).rejects.toThrow();
   });
 
   it('resends even a create when a reused keep-alive connection turns out to be closed', async () => {
     const log = new RequestLog();
     const port = createKubePort({
-      kubeConfig,
+      kubeConfig: server.kubeConfig(),
       onRequest: log.onRequest,
       retry: { baseDelayMs: 1, maxDelayMs: 1 },
     });
-    await port.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' });
-    dropReused = true;
-    const created = await port.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'x', namespace: 'ns' },
-    });
+    const seen = server.seen.length;
+    // What a client sees when the server closed an idle keep-alive connection under it.
+    server.answer(ok(configMap), hangUp(), echo(201));
+    await port.get(cmRef);
+    const created = await port.create(configMap);
     expect(created.metadata.name).toBe('x');
-    expect(dropReused).toBe(false); // the server did drop the reused connection
+    expect(server.seen.length - seen).toBe(3); // get, the create on the dropped socket, the resend
     expect(log.requests.map((r) => `${r.verb} ${r.status ?? 'no answer'}`)).toEqual([
       'get 200',
       'create no answer',
-      'create 200',
+      'create 201',
     ]);
   });
 });

@@ -4,7 +4,8 @@
  * that fixes it), a real watch, and the request count of each call.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { RequestLog, createKubePort } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import {
   KubernetesError,
   isAlreadyExists,

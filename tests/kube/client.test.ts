@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { RequestLog, createKubePort } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import {
   KubeConfigError,
   KubeConnectionError,

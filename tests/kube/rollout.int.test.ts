@@ -3,7 +3,8 @@
  * decides when a rollout is complete, the real scheduler and PV binder say why one is stuck.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { RequestLog, createKubePort } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import type { KubePort } from '../../lib/kube/port.js';
 import { waitForRollout } from '../../lib/kube/rollout.js';
 import { resolveSelf } from '../../lib/kube/self.js';
@@ -44,7 +45,7 @@ describe('waitForRollout against the real StatefulSet controller', () => {
       env: { JUJU_UNIT_NAME: 'web/0', JUJU_MODEL_NAME: ns.name },
     });
     expect(self.ref).toEqual(ref('web'));
-    const selfPort = createKubePort({ kubeConfig: self.credentials.kubeConfig });
+    const selfPort = createKubePort({ credentials: self.credentials });
     const result = await waitForRollout(selfPort, self.ref, { timeoutMs: 90_000, intervalMs: 500 });
     expect(result.complete).toBe(true);
     expect(result.statefulSet.status?.readyReplicas).toBe(1);

@@ -1,14 +1,9 @@
 import fs from 'node:fs';
-import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import {
-  SelfResolutionError,
-  resolveCredentials,
-  resolveSelf,
-  resolveSelfIdentity,
-} from '../../lib/kube/self.js';
+import { SelfResolutionError } from '../../lib/kube/errors.js';
+import { resolveSelf, resolveSelfIdentity } from '../../lib/kube/self.js';
 
 let dir: string;
 let saDir: string;
@@ -29,20 +24,6 @@ function mountServiceAccount(namespace = 'media\n', token = 'sa-token'): void {
   fs.writeFileSync(path.join(saDir, 'ca.crt'), 'not-really-a-ca');
 }
 
-function writeKubeconfig(file: string, server: string, token: string): void {
-  fs.writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: c, cluster: {server: "${server}"}}]`,
-      `users: [{name: u, user: {token: "${token}"}}]`,
-      'contexts: [{name: x, context: {cluster: c, user: u}}]',
-      'current-context: x',
-    ].join('\n'),
-  );
-}
-
 /** The SelfResolutionError `resolve` throws; any other outcome fails the test. */
 function thrown(resolve: () => unknown): SelfResolutionError {
   try {
@@ -52,12 +33,6 @@ function thrown(resolve: () => unknown): SelfResolutionError {
     throw error;
   }
   throw new Error('expected a SelfResolutionError');
-}
-
-async function authHeader(kc: KubeConfig): Promise<string | undefined> {
-  const opts: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
-  return (opts.headers as Record<string, string> | undefined)?.Authorization;
 }
 
 describe('resolveSelfIdentity', () => {
@@ -132,95 +107,6 @@ describe('resolveSelfIdentity', () => {
   });
 });
 
-describe('resolveCredentials', () => {
-  it('uses a given KubeConfig as is', () => {
-    const kc = new KubeConfig();
-    expect(resolveCredentials({ kubeConfig: kc })).toEqual({
-      kubeConfig: kc,
-      source: 'options.kubeConfig',
-    });
-  });
-
-  it('loads options.kubeconfigPath', async () => {
-    const file = path.join(dir, 'kc.yaml');
-    writeKubeconfig(file, 'https://127.0.0.1:1', 'file-token');
-    const creds = resolveCredentials({ kubeconfigPath: file, env: {} });
-    expect(creds.source).toBe(`kubeconfig ${file}`);
-    expect(await authHeader(creds.kubeConfig)).toBe('Bearer file-token');
-  });
-
-  it('in a pod, authenticates as the service account with its mounted token and CA', async () => {
-    mountServiceAccount('media', 'projected-token');
-    const file = path.join(dir, 'kc.yaml');
-    writeKubeconfig(file, 'https://127.0.0.1:1', 'file-token');
-    const creds = resolveCredentials({
-      env: {
-        KUBERNETES_SERVICE_HOST: '10.96.0.1',
-        KUBERNETES_SERVICE_PORT: '443',
-        KUBECONFIG: file,
-      },
-      serviceAccountDir: saDir,
-    });
-    expect(creds.source).toBe('in-cluster service account');
-    expect(creds.kubeConfig.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
-    const opts: https.RequestOptions = {};
-    await creds.kubeConfig.applyToHTTPSOptions(opts);
-    expect((opts.headers as Record<string, string>).Authorization).toBe('Bearer projected-token');
-    expect(String(opts.ca)).toBe('not-really-a-ca');
-  });
-
-  it('brackets an IPv6 service host', () => {
-    mountServiceAccount();
-    const creds = resolveCredentials({
-      env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
-      serviceAccountDir: saDir,
-    });
-    expect(creds.kubeConfig.getCurrentCluster()?.server).toBe('https://[fd00::1]:443');
-  });
-
-  it('falls back to KUBECONFIG, then ~/.kube/config', async () => {
-    const file = path.join(dir, 'env.yaml');
-    writeKubeconfig(file, 'https://127.0.0.1:2', 'env-token');
-    const fromEnv = resolveCredentials({
-      env: { KUBECONFIG: file },
-      serviceAccountDir: saDir,
-      homeDir: emptyHome,
-    });
-    expect(fromEnv.source).toBe(`KUBECONFIG=${file}`);
-    expect(await authHeader(fromEnv.kubeConfig)).toBe('Bearer env-token');
-
-    fs.mkdirSync(path.join(emptyHome, '.kube'));
-    writeKubeconfig(path.join(emptyHome, '.kube', 'config'), 'https://127.0.0.1:3', 'home-token');
-    const fromHome = resolveCredentials({ env: {}, serviceAccountDir: saDir, homeDir: emptyHome });
-    expect(fromHome.kubeConfig.getCurrentCluster()?.server).toBe('https://127.0.0.1:3');
-  });
-
-  it('lists every source it tried when none works', () => {
-    const error = thrown(() =>
-      resolveCredentials({
-        env: { KUBECONFIG: '/nope' },
-        serviceAccountDir: saDir,
-        homeDir: emptyHome,
-      }),
-    );
-    expect(error).toBeInstanceOf(SelfResolutionError);
-    expect(error.missing).toBe('credentials');
-    expect(error.tried).toEqual([
-      'options.kubeConfig (not given)',
-      'options.kubeconfigPath (not given)',
-      'in-cluster service account (KUBERNETES_SERVICE_HOST/PORT unset)',
-      'KUBECONFIG (/nope: no such file)',
-      `${path.join(emptyHome, '.kube', 'config')} (absent)`,
-    ]);
-  });
-
-  it('reports a kubeconfigPath that does not exist', () => {
-    expect(() => resolveCredentials({ kubeconfigPath: path.join(dir, 'missing') })).toThrow(
-      /does not exist/,
-    );
-  });
-});
-
 describe('resolveSelf', () => {
   it('combines identity and credentials into a StatefulSet ref', () => {
     const kc = new KubeConfig();
@@ -235,6 +121,10 @@ describe('resolveSelf', () => {
       namespace: 'media',
       name: 'radarr',
     });
-    expect(self.credentials.kubeConfig).toBe(kc);
+    expect(self.credentials).toEqual({
+      kind: 'kubeconfig-object',
+      source: 'options.kubeConfig',
+      kubeConfig: kc,
+    });
   });
 });

@@ -11,7 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import type { KubePort } from '../../lib/kube/port.js';
 import type {
   KubeEvent,

@@ -4,7 +4,8 @@
  * pods Ready. No container really runs, so "mounted" is verified from the running pod's spec.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import type { KubePort } from '../../lib/kube/port.js';
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../lib/kube/types.js';
 import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-backend.js';

@@ -19,7 +19,8 @@
  * played node's Lease.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../lib/kube/client.js';
+import { createKubePort } from '../../lib/kube/client.js';
+import { RequestLog } from '../../lib/kube/request-log.js';
 import type { KubePort } from '../../lib/kube/port.js';
 import type { Pod, StatefulSet } from '../../lib/kube/types.js';
 import { MemoryModel } from '../../lib/relations/memory-backend.js';

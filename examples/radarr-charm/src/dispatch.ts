@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { createKubePort } from 'charmkit/kube';
 import type { KubePort } from 'charmkit/kube';
-import { resolveCredentials, resolveSelfIdentity } from 'charmkit/kube';
+import { resolveSelfIdentity } from 'charmkit/kube';
 import { Dispatcher } from 'charmkit/relations';
 import type { HookEnv } from 'charmkit/relations';
 import { JujuBackend } from 'charmkit/relations';
@@ -33,8 +33,8 @@ export async function dispatch(
   const env = options.env ?? process.env;
   const backend = new JujuBackend({ env });
   const self = resolveSelfIdentity({ env });
-  const kube =
-    options.kube ?? createKubePort({ kubeConfig: resolveCredentials({ env }).kubeConfig });
+  // The pod's service account under Juju (read directly, without loading client-node).
+  const kube = options.kube ?? createKubePort({ env });
   const charm = new RadarrCharm({
     backend,
     kube,

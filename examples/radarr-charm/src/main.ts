@@ -12,14 +12,14 @@
  *   STORAGE_MOUNT_PATH   where to mount it (default /data)
  *   STORAGE_PGID         group id for fsGroup (optional)
  *   ROLLOUT_WAIT_MS      how long to wait for the rollout (default 120000)
- *   KUBECONFIG           credentials (else ~/.kube/config or the pod's service account)
+ *   KUBECONFIG           credentials, unless a pod's service account is mounted (that wins);
+ *                        else ~/.kube/config (the order of resolveCredentials)
  *
  * Exit code 0 when storage is mounted and verified, 2 otherwise (the status says why).
  */
 import { pathToFileURL } from 'node:url';
 import { createKubePort } from 'charmkit/kube';
 import type { KubePort } from 'charmkit/kube';
-import { resolveCredentials } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
 import { RadarrCharm, STORAGE_ENDPOINT, type RadarrReconcile } from './charm.js';
 
@@ -91,7 +91,7 @@ const invokedDirectly =
 if (invokedDirectly) {
   (async () => {
     const config = configFromEnv(process.env);
-    const kube = createKubePort({ kubeConfig: resolveCredentials().kubeConfig });
+    const kube = createKubePort();
     const { status, storage } = await runStandalone(config, kube);
     console.log(
       JSON.stringify({ status, changes: storage.changes.map((c) => c.summary) }, null, 2),

@@ -4,7 +4,8 @@
  * turn a concurrent write into a 409 that reconcileStatefulSet resolves by recomputing.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../../lib/kube/client.js';
+import { createKubePort } from '../../../lib/kube/client.js';
+import { RequestLog } from '../../../lib/kube/request-log.js';
 import type { KubePort } from '../../../lib/kube/port.js';
 import { reconcileStatefulSet, StatefulSetPlan } from '../../../lib/workload/plan/index.js';
 import type { StatefulSet } from '../../../lib/kube/types.js';
