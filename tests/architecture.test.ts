@@ -8,7 +8,7 @@
  * - production code never imports lib/testing; the library never imports examples/;
  * - no import cycle anywhere in lib/, type-only imports included;
  * - @kubernetes/client-node (a peer dependency) is loaded at run time only by lib/kube, the layer
- *   that adapts it; everything else sees plain types.
+ *   that adapts it, and only lazily (for kubeconfig files); everything else sees plain types.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -164,6 +164,25 @@ describe('dependency rules', () => {
         i.target === '@kubernetes/client-node' && !i.typeOnly && !i.file.startsWith('lib/kube/'),
     );
     expect(describeAll(runtime)).toEqual([]);
+  });
+
+  it('lib loads @kubernetes/client-node only lazily, with import(), in lib/kube/credentials.ts', () => {
+    // A static import anywhere would load it with `import 'charmkit'` (half a second and 100+ MB
+    // per hook process, and a crash where it is not installed); tests/kube/client-node-free.test.ts
+    // proves the same at run time.
+    const mentions = sourceFiles(lib).flatMap((file) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/^.*['"]@kubernetes\/client-node['"].*$/gm)].map(
+        (m) => `${path.relative(root, file)}: ${m[0].trim()}`,
+      ),
+    );
+    const allowed = (line: string) =>
+      /^lib\/kube\/credentials\.ts: .*await import\('@kubernetes\/client-node'\)/.test(line) ||
+      /^[^:]+: (import type|export type) /.test(line) ||
+      /typeof import\('@kubernetes\/client-node'\)/.test(line);
+    expect(mentions.filter((line) => !allowed(line))).toEqual([]);
+    expect(mentions.some((line) => line.includes("await import('@kubernetes/client-node')"))).toBe(
+      true,
+    );
   });
 });
 

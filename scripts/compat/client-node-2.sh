@@ -3,7 +3,8 @@
 #
 # Why this exists: charmkit's peer dependency accepts ^1.4.0 || ^2.0.0, but the repository installs
 # 1.4.0 (2.x needs Node >= 22.19 and the machine runs Node 20). This script proves the adapter
-# (lib/kube/client.ts) works with the other major too.
+# (lib/kube/client.ts, and lib/kube/credentials.ts, which loads client-node with import() when a
+# kubeconfig is used) works with the other major too.
 #
 # How it works:
 #   1. `.compat/` (gitignored) gets its own package.json and `npm install` of
@@ -18,8 +19,11 @@
 #   3. The tests assert what they loaded: tests/kube/client.test.ts detects the major of the
 #      client-node it imported by its API (2.x dropped KubeConfig.applyToFetchOptions and added
 #      createDispatcherOptions) and compares it with CHARMKIT_EXPECT_CLIENT_NODE_MAJOR=2, which
-#      this script exports; the script also prints the version and path it mapped to.
-#   4. The adapter's unit tests (and self.ts) and its integration tests both run: the integration
+#      this script exports; the script also prints the version and path it mapped to. The lazy
+#      import() in lib/kube/credentials.ts goes through the same mapper: tests/kube/credentials.test.ts
+#      checks that what it loaded is the KubeConfig class the test imported.
+#   4. The adapter's unit tests (client, keep-alive, credentials, in-cluster, self, and that
+#      charmkit imports without client-node) and its integration tests run: the integration
 #      project's global setup reuses a running cluster (leaving it running) or starts one for the
 #      run and stops it afterwards.
 #
@@ -80,11 +84,14 @@ cd "$root"
 
 status=0
 mkdir -p "$root/.test-results"
-"${jest[@]}" tests/kube/client.test.ts tests/kube/client-keepalive.test.ts tests/kube/self.test.ts --selectProjects unit \
+"${jest[@]}" tests/kube/client.test.ts tests/kube/client-keepalive.test.ts tests/kube/self.test.ts \
+  tests/kube/credentials.test.ts tests/kube/in-cluster.test.ts tests/kube/client-node-free.test.ts \
+  --selectProjects unit \
   --json --outputFile="$root/.test-results/compat-unit.json" "$@" || status=$?
 
 # The integration project's global setup reuses a running cluster or starts (and then stops) one,
 # so the adapter's integration tests always run on client-node 2 too: never a silent skip.
-"${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts --selectProjects integration --runInBand \
+"${jest[@]}" tests/kube/client.int.test.ts tests/kube/rollout.int.test.ts tests/kube/in-cluster.int.test.ts \
+  --selectProjects integration --runInBand \
   --json --outputFile="$root/.test-results/compat-integration.json" "$@" || status=$?
 exit $status

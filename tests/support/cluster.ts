@@ -199,6 +199,20 @@ export async function serviceAccountKubeConfig(
   namespace: string,
   serviceAccount: string,
 ): Promise<KubeConfig> {
+  return tokenKubeConfig(
+    await serviceAccountToken(namespace, serviceAccount),
+    `system:serviceaccount:${namespace}:${serviceAccount}`,
+  );
+}
+
+/**
+ * Creates (if missing) a ServiceAccount and returns a fresh token for it from the TokenRequest API
+ * (what the kubelet projects into a pod's service-account mount).
+ */
+export async function serviceAccountToken(
+  namespace: string,
+  serviceAccount: string,
+): Promise<string> {
   const admin = adminKubeConfig();
   const created = await rawRequest(
     admin,
@@ -225,10 +239,7 @@ export async function serviceAccountKubeConfig(
       spec: { expirationSeconds: 3600 },
     },
   );
-  return tokenKubeConfig(
-    tokenRequest.status.token,
-    `system:serviceaccount:${namespace}:${serviceAccount}`,
-  );
+  return tokenRequest.status.token;
 }
 
 /** Grants `serviceAccount` a Role with exactly `rules` in `namespace`. */
