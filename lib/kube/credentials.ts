@@ -12,6 +12,8 @@
  *   files) we do not reimplement, so client-node — a peer dependency — reads them. It is loaded
  *   with `import()` the first time such credentials are used, never at import time, so importing
  *   `charmkit` or `charmkit/testing` works even where client-node is absent.
+ *
+ * Why, and what it costs: docs/adr/0012-credentials-without-client-node.md.
  */
 import fs from 'node:fs';
 import * as http from 'node:http';
