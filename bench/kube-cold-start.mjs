@@ -59,29 +59,12 @@ if (!fs.existsSync(path.join(root, 'dist/lib/kube/index.js'))) {
 
 // A local API server stand-in, a service-account mount and a kubeconfig that both point at it.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmkit-cold-start-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    path.join(dir, 'key.pem'),
-    '-out',
-    path.join(dir, 'ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ],
-  { stdio: 'ignore' },
-);
+// prettier-ignore
+execFileSync('openssl', [
+  'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+  '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'ca.crt'), '-days', '1',
+  '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+], { stdio: 'ignore' });
 const ca = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
 const answer = JSON.stringify({
   apiVersion: 'v1',

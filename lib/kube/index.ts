@@ -1,6 +1,7 @@
 /**
- * charmkit/kube: the Kubernetes layer — one narrow port, a client-node adapter for it, typed
- * errors, retries, finding one's own StatefulSet, and rollout waiting with diagnosis.
+ * charmkit/kube: the Kubernetes layer — one narrow port, an adapter for real clusters (which
+ * loads @kubernetes/client-node only to read kubeconfig files), typed errors, retries, finding
+ * one's own StatefulSet, and rollout waiting with diagnosis.
  *
  * This list is the public API; anything not exported here is private. It knows nothing of
  * relations or capabilities (see lib/relations, lib/storage, lib/vpn for those).

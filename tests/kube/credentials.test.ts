@@ -12,29 +12,38 @@ import {
   credentialProvider,
   loadKubeconfigFiles,
   resolveCredentials,
+  type CredentialOptions,
   type KubeCredentials,
 } from '../../lib/kube/credentials.js';
 import { KubeConfigError, SelfResolutionError } from '../../lib/kube/errors.js';
 import { ServiceAccountMount } from '../support/service-account-mount.js';
 
 let dir: string;
-let saDir: string;
+/** Where no service account is mounted. */
+let noMount: string;
+/** A home without ~/.kube/config. */
 let emptyHome: string;
+const mounts: ServiceAccountMount[] = [];
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmkit-credentials-'));
-  saDir = path.join(dir, 'sa');
+  noMount = path.join(dir, 'no-service-account');
   emptyHome = path.join(dir, 'home');
   fs.mkdirSync(emptyHome);
 });
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const mount of mounts.splice(0)) mount.remove();
+});
 
-function mountServiceAccount(token = 'sa-token', ca = 'not-really-a-ca'): void {
-  fs.mkdirSync(saDir, { recursive: true });
-  fs.writeFileSync(path.join(saDir, 'namespace'), 'media');
-  fs.writeFileSync(path.join(saDir, 'token'), token);
-  fs.writeFileSync(path.join(saDir, 'ca.crt'), ca);
+/** A service-account mount removed after the test; returns its directory. */
+function mountServiceAccount(token = 'sa-token', ca = 'not-really-a-ca'): string {
+  const mount = new ServiceAccountMount({ token, 'ca.crt': ca, namespace: 'media' });
+  mounts.push(mount);
+  return mount.dir;
 }
+
+const inPod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
 
 function writeKubeconfig(file: string, server: string, token: string, name = 'x'): void {
   fs.writeFileSync(
@@ -50,15 +59,16 @@ function writeKubeconfig(file: string, server: string, token: string, name = 'x'
   );
 }
 
-/** The SelfResolutionError `resolve` throws; any other outcome fails the test. */
-function thrown(resolve: () => unknown): SelfResolutionError {
+/** The error resolveCredentials throws for `options`, which must be a SelfResolutionError. */
+function resolutionFailure(options: CredentialOptions): SelfResolutionError {
+  let failure: unknown;
   try {
-    resolve();
+    resolveCredentials(options);
   } catch (error) {
-    if (error instanceof SelfResolutionError) return error;
-    throw error;
+    failure = error;
   }
-  throw new Error('expected a SelfResolutionError');
+  expect(failure).toBeInstanceOf(SelfResolutionError);
+  return failure as SelfResolutionError;
 }
 
 async function authorization(credentials: KubeCredentials): Promise<unknown> {
@@ -76,13 +86,12 @@ describe('resolveCredentials: one order of sources', () => {
   });
 
   it('uses options.kubeconfigPath even in a pod', async () => {
-    mountServiceAccount();
     const file = path.join(dir, 'kc.yaml');
     writeKubeconfig(file, 'https://127.0.0.1:1', 'file-token');
     const creds = resolveCredentials({
       kubeconfigPath: file,
-      env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
-      serviceAccountDir: saDir,
+      env: inPod,
+      serviceAccountDir: mountServiceAccount(),
     });
     expect(creds).toEqual({
       kind: 'kubeconfig-files',
@@ -93,18 +102,12 @@ describe('resolveCredentials: one order of sources', () => {
   });
 
   it('in a pod, uses the service account before KUBECONFIG', () => {
-    mountServiceAccount();
     const file = path.join(dir, 'kc.yaml');
     writeKubeconfig(file, 'https://127.0.0.1:1', 'file-token');
-    const creds = resolveCredentials({
-      env: {
-        KUBERNETES_SERVICE_HOST: '10.96.0.1',
-        KUBERNETES_SERVICE_PORT: '443',
-        KUBECONFIG: file,
-      },
-      serviceAccountDir: saDir,
-    });
-    expect(creds).toEqual({
+    const saDir = mountServiceAccount();
+    expect(
+      resolveCredentials({ env: { ...inPod, KUBECONFIG: file }, serviceAccountDir: saDir }),
+    ).toEqual({
       kind: 'service-account',
       source: 'in-cluster service account',
       server: 'https://10.96.0.1:443',
@@ -114,10 +117,9 @@ describe('resolveCredentials: one order of sources', () => {
   });
 
   it('brackets an IPv6 service host', () => {
-    mountServiceAccount();
     const creds = resolveCredentials({
       env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
-      serviceAccountDir: saDir,
+      serviceAccountDir: mountServiceAccount(),
     });
     expect(creds.kind === 'service-account' && creds.server).toBe('https://[fd00::1]:443');
   });
@@ -129,7 +131,7 @@ describe('resolveCredentials: one order of sources', () => {
     writeKubeconfig(second, 'https://127.0.0.1:9', 'other-token', 'y');
     const fromEnv = resolveCredentials({
       env: { KUBECONFIG: [first, path.join(dir, 'missing.yaml'), second].join(path.delimiter) },
-      serviceAccountDir: saDir,
+      serviceAccountDir: noMount,
       homeDir: emptyHome,
     });
     expect(fromEnv).toEqual({
@@ -143,31 +145,27 @@ describe('resolveCredentials: one order of sources', () => {
 
     fs.mkdirSync(path.join(emptyHome, '.kube'));
     writeKubeconfig(path.join(emptyHome, '.kube', 'config'), 'https://127.0.0.1:3', 'home-token');
-    const fromHome = resolveCredentials({ env: {}, serviceAccountDir: saDir, homeDir: emptyHome });
+    const fromHome = resolveCredentials({
+      env: {},
+      serviceAccountDir: noMount,
+      homeDir: emptyHome,
+    });
     expect((await credentialProvider(fromHome).forRequest()).server).toBe('https://127.0.0.1:3');
   });
 
   it('skips a service account without a mounted token', () => {
-    const creds = thrown(() =>
-      resolveCredentials({
-        env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
-        serviceAccountDir: saDir,
-        homeDir: emptyHome,
-      }),
-    );
-    expect(creds.tried).toContain(
-      `in-cluster service account (${path.join(saDir, 'token')} absent)`,
+    const error = resolutionFailure({ env: inPod, serviceAccountDir: noMount, homeDir: emptyHome });
+    expect(error.tried).toContain(
+      `in-cluster service account (${path.join(noMount, 'token')} absent)`,
     );
   });
 
   it('lists every source it tried when none works', () => {
-    const error = thrown(() =>
-      resolveCredentials({
-        env: { KUBECONFIG: '/nope' },
-        serviceAccountDir: saDir,
-        homeDir: emptyHome,
-      }),
-    );
+    const error = resolutionFailure({
+      env: { KUBECONFIG: '/nope' },
+      serviceAccountDir: noMount,
+      homeDir: emptyHome,
+    });
     expect(error.missing).toBe('credentials');
     expect(error.remedy).toBe('fix');
     expect(error.tried).toEqual([
@@ -188,69 +186,56 @@ describe('resolveCredentials: one order of sources', () => {
 });
 
 describe('service-account credentials on a request', () => {
-  function provider() {
-    return credentialProvider(
-      resolveCredentials({
-        env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '6443' },
-        serviceAccountDir: saDir,
-      }),
-    );
+  function provider(saDir: string) {
+    return credentialProvider(resolveCredentials({ env: inPod, serviceAccountDir: saDir }));
   }
 
   it('sends the mounted token as a bearer token and trusts the mounted CA', async () => {
-    mountServiceAccount('projected-token\n', 'the-ca');
-    expect(await provider().forRequest()).toEqual({
-      server: 'https://10.96.0.1:6443',
-      headers: { Authorization: 'Bearer projected-token' },
-      tls: { ca: 'the-ca' },
-    });
+    expect(await provider(mountServiceAccount('projected-token\n', 'the-ca')).forRequest()).toEqual(
+      {
+        server: 'https://10.96.0.1:443',
+        headers: { Authorization: 'Bearer projected-token' },
+        tls: { ca: 'the-ca' },
+      },
+    );
   });
 
   it('re-reads the token when the kubelet rotates it, and only then', async () => {
     const mount = new ServiceAccountMount({ token: 'first', 'ca.crt': 'the-ca', namespace: 'm' });
+    mounts.push(mount);
+    const p = provider(mount.dir);
+    expect((await p.forRequest()).headers.Authorization).toBe('Bearer first');
+    const reads = jest.spyOn(fs.promises, 'readFile');
     try {
-      const p = credentialProvider(
-        resolveCredentials({
-          env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '6443' },
-          serviceAccountDir: mount.dir,
-        }),
-      );
       expect((await p.forRequest()).headers.Authorization).toBe('Bearer first');
-      const reads = jest.spyOn(fs.promises, 'readFile');
-      try {
-        expect((await p.forRequest()).headers.Authorization).toBe('Bearer first');
-        expect(reads).not.toHaveBeenCalled(); // unchanged files are not read again
-        mount.update({ token: 'second' });
-        expect((await p.forRequest()).headers.Authorization).toBe('Bearer second');
-        // The kubelet republishes every file of the volume: token and CA are both new files.
-        expect(reads).toHaveBeenCalledTimes(2);
-      } finally {
-        reads.mockRestore();
-      }
+      expect(reads).not.toHaveBeenCalled(); // unchanged files are not read again
+      mount.update({ token: 'second' });
+      expect((await p.forRequest()).headers.Authorization).toBe('Bearer second');
+      // The kubelet republishes every file of the volume: token and CA are both new files.
+      expect(reads).toHaveBeenCalledTimes(2);
     } finally {
-      mount.remove();
+      reads.mockRestore();
     }
   });
 
   it('re-reads a token rewritten in place', async () => {
-    mountServiceAccount('first');
-    const p = provider();
+    const saDir = mountServiceAccount('first');
+    const p = provider(saDir);
     expect((await p.forRequest()).headers.Authorization).toBe('Bearer first');
     fs.writeFileSync(path.join(saDir, 'token'), 'second-token');
     expect((await p.forRequest()).headers.Authorization).toBe('Bearer second-token');
   });
 
   it('fails with a KubeConfigError naming the file when the token disappears or is empty', async () => {
-    mountServiceAccount();
-    const p = provider();
-    fs.rmSync(path.join(saDir, 'token'));
+    const saDir = mountServiceAccount();
+    const token = path.join(saDir, 'token');
+    const p = provider(saDir);
+    fs.rmSync(token);
     const missing = await p.forRequest().catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(KubeConfigError);
-    expect((missing as Error).message).toContain(
-      `cannot read the token ${path.join(saDir, 'token')} (ENOENT)`,
-    );
-    fs.writeFileSync(path.join(saDir, 'token'), '\n');
-    await expect(p.forRequest()).rejects.toThrow(`${path.join(saDir, 'token')} is empty`);
+    expect((missing as Error).message).toContain(`cannot read the token ${token} (ENOENT)`);
+    fs.writeFileSync(token, '\n');
+    await expect(p.forRequest()).rejects.toThrow(`${token} is empty`);
   });
 });
 
