@@ -21,6 +21,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const loader = pathToFileURL(path.join(root, 'tests/support/ts-loader/register.mjs')).href;
 const lib = (file: string): string => pathToFileURL(path.join(root, 'lib', file)).href;
 
+/**
+ * Each child loads TypeScript and transpiles the library on the fly: about a second alone, much
+ * more on a loaded 2-core machine while the integration suite runs. A limit for hangs, not a
+ * timing assertion.
+ */
+const CHILD_LIMIT_MS = 120_000;
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -75,8 +82,10 @@ afterAll(async () => {
 });
 
 describe('without @kubernetes/client-node', () => {
-  it('charmkit and charmkit/testing import, and a FakeCluster test runs', async () => {
-    const run = await runWithoutClientNode(`
+  it(
+    'charmkit and charmkit/testing import, and a FakeCluster test runs',
+    async () => {
+      const run = await runWithoutClientNode(`
       const root = await import(${JSON.stringify(lib('index.ts'))});
       const testing = await import(${JSON.stringify(lib('testing/index.ts'))});
       const cluster = new testing.FakeCluster();
@@ -84,47 +93,55 @@ describe('without @kubernetes/client-node', () => {
       const got = await cluster.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'm', name: 'a' });
       console.log(JSON.stringify({ got: got.metadata.name, createKubePort: typeof root.createKubePort }));
     `);
-    expect(run.stderr).not.toContain('[forbidden import]');
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ got: 'a', createKubePort: 'function' });
-  });
+      expect(run.stderr).not.toContain('[forbidden import]');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({ got: 'a', createKubePort: 'function' });
+    },
+    CHILD_LIMIT_MS,
+  );
 
-  it('a hook with in-cluster credentials resolves itself and reads from the API server', async () => {
-    const run = await runWithoutClientNode(
-      `
+  it(
+    'a hook with in-cluster credentials resolves itself and reads from the API server',
+    async () => {
+      const run = await runWithoutClientNode(
+        `
       const kube = await import(${JSON.stringify(lib('kube/index.ts'))});
       const self = kube.resolveSelf({ serviceAccountDir: process.env.SA_DIR });
       const port = kube.createKubePort({ credentials: self.credentials });
       const cm = await port.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: self.namespace, name: 'settings' });
       console.log(JSON.stringify({ source: self.credentials.source, name: self.name, got: cm.metadata.name }));
     `,
-      {
-        SA_DIR: mount.dir,
-        KUBERNETES_SERVICE_HOST: '127.0.0.1',
-        KUBERNETES_SERVICE_PORT: String(server.port),
-        JUJU_UNIT_NAME: 'radarr/0',
-        JUJU_MODEL_NAME: 'media',
-      },
-    );
-    expect(run.stderr).not.toContain('[forbidden import]');
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({
-      source: 'in-cluster service account',
-      name: 'radarr',
-      got: 'settings',
-    });
-    expect(server.seen.at(-1)?.headers.authorization).toBe('Bearer hook-token');
-  });
+        {
+          SA_DIR: mount.dir,
+          KUBERNETES_SERVICE_HOST: '127.0.0.1',
+          KUBERNETES_SERVICE_PORT: String(server.port),
+          JUJU_UNIT_NAME: 'radarr/0',
+          JUJU_MODEL_NAME: 'media',
+        },
+      );
+      expect(run.stderr).not.toContain('[forbidden import]');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({
+        source: 'in-cluster service account',
+        name: 'radarr',
+        got: 'settings',
+      });
+      expect(server.seen.at(-1)?.headers.authorization).toBe('Bearer hook-token');
+    },
+    CHILD_LIMIT_MS,
+  );
 
-  it('control: a kubeconfig needs client-node, and says so when it cannot be loaded', async () => {
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server.url}"}}]\n` +
-        'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n' +
-        'current-context: x\n',
-    );
-    const run = await runWithoutClientNode(`
+  it(
+    'control: a kubeconfig needs client-node, and says so when it cannot be loaded',
+    async () => {
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(
+        kubeconfig,
+        `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server.url}"}}]\n` +
+          'users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n' +
+          'current-context: x\n',
+      );
+      const run = await runWithoutClientNode(`
       const kube = await import(${JSON.stringify(lib('kube/index.ts'))});
       const port = kube.createKubePort({ kubeconfigPath: ${JSON.stringify(kubeconfig)} });
       try {
@@ -134,11 +151,13 @@ describe('without @kubernetes/client-node', () => {
         console.log(JSON.stringify({ name: error.name, remedy: error.remedy, message: error.message }));
       }
     `);
-    expect(run.code).toBe(0);
-    const outcome = JSON.parse(run.stdout) as { name: string; remedy: string; message: string };
-    expect(outcome.name).toBe('KubeConfigError');
-    expect(outcome.remedy).toBe('fix');
-    expect(outcome.message).toContain('[forbidden import] "@kubernetes/client-node"');
-    expect(outcome.message).toContain('npm i @kubernetes/client-node');
-  });
+      expect(run.code).toBe(0);
+      const outcome = JSON.parse(run.stdout) as { name: string; remedy: string; message: string };
+      expect(outcome.name).toBe('KubeConfigError');
+      expect(outcome.remedy).toBe('fix');
+      expect(outcome.message).toContain('[forbidden import] "@kubernetes/client-node"');
+      expect(outcome.message).toContain('npm i @kubernetes/client-node');
+    },
+    CHILD_LIMIT_MS,
+  );
 });
