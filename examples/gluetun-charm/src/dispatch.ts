@@ -3,12 +3,7 @@
  * dispatch script sets from charm config (`GLUETUN_CLUSTER_CIDRS`, `GLUETUN_CONTROL_API_KEY`).
  */
 import { pathToFileURL } from 'node:url';
-import {
-  createKubePort,
-  resolveCredentials,
-  resolveSelfIdentity,
-  type KubePort,
-} from 'charmkit/kube';
+import { createKubePort, resolveSelfIdentity, type KubePort } from 'charmkit/kube';
 import { Dispatcher, JujuBackend, type HookEnv } from 'charmkit/relations';
 import { GluetunCharm, type GluetunReconcile } from './charm.js';
 
@@ -25,8 +20,8 @@ export async function dispatch(
   const env = options.env ?? process.env;
   const backend = new JujuBackend({ env });
   const self = resolveSelfIdentity({ env });
-  const kube =
-    options.kube ?? createKubePort({ kubeConfig: resolveCredentials({ env }).kubeConfig });
+  // The pod's service account under Juju (read directly, without loading client-node).
+  const kube = options.kube ?? createKubePort({ env });
   const charm = new GluetunCharm({
     backend,
     kube,

@@ -2,10 +2,11 @@
  * The plain entry point: one reconcile of the gluetun controller outside Juju.
  *
  *   GLUETUN_NAMESPACE, GLUETUN_STATEFULSET (default gluetun), GLUETUN_CLUSTER_CIDRS (required,
- *   comma-separated), GLUETUN_CONTROL_API_KEY, KUBECONFIG.
+ *   comma-separated), GLUETUN_CONTROL_API_KEY; credentials as `resolveCredentials` finds them (a
+ *   pod's service account, else KUBECONFIG, else ~/.kube/config).
  */
 import { pathToFileURL } from 'node:url';
-import { createKubePort, resolveCredentials } from 'charmkit/kube';
+import { createKubePort } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
 import { GluetunCharm } from './charm.js';
 
@@ -21,7 +22,7 @@ if (invokedDirectly) {
     const backend = new MemoryModel({ name: namespace }).backend(`${name}/0`, { leader: true });
     const charm = new GluetunCharm({
       backend,
-      kube: createKubePort({ kubeConfig: resolveCredentials().kubeConfig }),
+      kube: createKubePort(),
       statefulSet: { name, namespace },
       clusterCidrs: cidrs,
       controlApiKey: process.env.GLUETUN_CONTROL_API_KEY ?? '',

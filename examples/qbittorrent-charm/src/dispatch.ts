@@ -7,12 +7,7 @@
  * retries; one a person must fix is a Blocked status and a zero exit.
  */
 import { pathToFileURL } from 'node:url';
-import {
-  createKubePort,
-  resolveCredentials,
-  resolveSelfIdentity,
-  type KubePort,
-} from 'charmkit/kube';
+import { createKubePort, resolveSelfIdentity, type KubePort } from 'charmkit/kube';
 import { Dispatcher, JujuBackend, type HookEnv } from 'charmkit/relations';
 import { QBittorrentCharm, type QBittorrentReconcile } from './charm.js';
 
@@ -29,8 +24,8 @@ export async function dispatch(
   const env = options.env ?? process.env;
   const backend = new JujuBackend({ env });
   const self = resolveSelfIdentity({ env });
-  const kube =
-    options.kube ?? createKubePort({ kubeConfig: resolveCredentials({ env }).kubeConfig });
+  // The pod's service account under Juju (read directly, without loading client-node).
+  const kube = options.kube ?? createKubePort({ env });
   const charm = new QBittorrentCharm({
     backend,
     kube,

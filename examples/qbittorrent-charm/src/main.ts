@@ -9,12 +9,13 @@
  *   VPN_GATEWAY_CONFIG       the gateway's `config` JSON (unset: only the minimal kill switch)
  *   VPN_NODE_CIDRS           comma-separated node address ranges (optional)
  *   STORAGE_CLAIM            the PersistentVolumeClaim to mount at /downloads (optional)
- *   KUBECONFIG               credentials (else ~/.kube/config or the pod's service account)
+ *   KUBECONFIG               credentials, unless a pod's service account is mounted (that wins);
+ *                            else ~/.kube/config (the order of resolveCredentials)
  *
  * Exit code 0 when routed through the VPN, 2 otherwise (the status says why).
  */
 import { pathToFileURL } from 'node:url';
-import { createKubePort, resolveCredentials, type KubePort } from 'charmkit/kube';
+import { createKubePort, type KubePort } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
 import {
   QBittorrentCharm,
@@ -92,7 +93,7 @@ const invokedDirectly =
 if (invokedDirectly) {
   (async () => {
     const config = configFromEnv(process.env);
-    const kube = createKubePort({ kubeConfig: resolveCredentials().kubeConfig });
+    const kube = createKubePort();
     const result = await runStandalone(config, kube);
     console.log(
       JSON.stringify(
