@@ -18,55 +18,32 @@
  *
  * Reads that RBAC forbids for diagnosis only (StorageClasses, CSIDrivers, quotas) degrade to a
  * note instead of failing: the claim itself still gets created.
+ *
+ * This file sequences the steps and decides the status; each step lives in its own module:
+ * provider-reads.ts (what the provider observes), provider-claim.ts (step 2's creation),
+ * provider-publish.ts (step 5) and provider-probe.ts (step 6).
  */
-import { asKubernetesError, isAlreadyExists, isNotFound } from '../kube/errors.js';
-import type { KubePort, TypeRef } from '../kube/port.js';
-import type {
-  KubeEvent,
-  KubeObject,
-  OwnerReference,
-  PersistentVolume,
-  PersistentVolumeClaim,
-  StatefulSet,
-  StorageClass,
-} from '../kube/types.js';
+import { asError } from '../core/errors.js';
+import { asKubernetesError } from '../kube/errors.js';
+import type { KubePort } from '../kube/port.js';
+import { statusForFailure } from '../workload/failure-status.js';
+import type { PersistentVolumeClaim, StorageClass } from '../kube/types.js';
 import type { RelationBackend } from '../relations/backend.js';
 import type { SchemaRegistry } from '../relations/schema-registry.js';
-import { active, blocked, combineStatuses, waiting, type Status } from '../relations/status.js';
-import {
-  decideAccessModes,
-  RWO_NOTE,
-  type AccessMode,
-  type AccessModeDecision,
-} from './access-mode.js';
-import {
-  buildClaim,
-  buildStaticVolume,
-  isCharmkitManaged,
-  staticAccessModes,
-  staticVolumeName,
-  type StaticVolumeSource,
-} from './claim.js';
-import { asError } from '../core/errors.js';
-import { statusForFailure } from '../workload/failure-status.js';
+import { active, blocked, combineStatuses, type Status } from '../relations/status.js';
+import { decideAccessModes, RWO_NOTE, type AccessModeDecision } from './access-mode.js';
+import { isCharmkitManaged, type StaticVolumeSource } from './claim.js';
 import { DEFAULT_STORAGE_ENDPOINT, StorageProviderEndpoint } from './interface.js';
-import { diagnoseClaim, quotaExceeded, type ClaimDiagnosis } from './pending-diagnosis.js';
-import {
-  buildProbeJob,
-  probeJobName,
-  probeOutcome,
-  type ProbeJob,
-  type ProbeOutcome,
-} from './probe.js';
-import { checkClaimQuota, parseQuotaError, type ResourceQuota } from './quota.js';
+import { quotaExceeded, type ClaimDiagnosis } from './pending-diagnosis.js';
+import type { ProbeOutcome } from './probe.js';
+import { createClaim } from './provider-claim.js';
+import { runProbe, probeStatus } from './provider-probe.js';
+import { offerFor, publishOffer } from './provider-publish.js';
+import { ProviderReads } from './provider-reads.js';
+import type { ClaimRef, ProviderScope } from './provider-scope.js';
+import { parseQuotaError } from './quota.js';
 import { checkSizeChange, validateStorageSize, type SizeChange } from './size.js';
-import { resolveStorageClass, type CsiDriver } from './storage-class.js';
-import {
-  fromStorageOffer,
-  InvalidStorageDataError,
-  mountPathProblem,
-  type StorageOffer,
-} from './validate.js';
+import { InvalidStorageDataError, mountPathProblem } from './validate.js';
 
 /** What storage to provide (seed 003's `StorageConfig`). */
 export interface StorageConfig {
@@ -133,8 +110,6 @@ export interface StorageProviderResult {
   readonly error?: Error;
 }
 
-const CLAIM: TypeRef = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
-
 /** Creates, explains and publishes a shared claim. */
 export class StorageProvider {
   /** The endpoint requirers relate to. */
@@ -170,53 +145,83 @@ export class StorageProvider {
   }
 }
 
-/** The state of one reconcile; kept apart so the class above stays a small public surface. */
-class ProviderRun {
+/**
+ * The state of one reconcile; kept apart so the class above stays a small public surface. What it
+ * reads, how it creates the claim, the probe and publishing live in their own provider-* modules;
+ * this class only sequences them and decides the status.
+ */
+class ProviderRun implements ProviderScope {
+  readonly notes: string[] = [];
   private changed = false;
-  private readonly notes: string[] = [];
-  private classes: StorageClass[] | undefined;
-  private classesRead = false;
+  private readonly reads: ProviderReads;
 
   constructor(
     private readonly options: StorageProviderOptions,
     private readonly endpoint: StorageProviderEndpoint,
-    private readonly ref: { name: string; namespace: string },
-  ) {}
+    readonly ref: ClaimRef,
+  ) {
+    this.reads = new ProviderReads(this, () => options.now?.() ?? new Date());
+  }
 
-  private get port(): KubePort {
+  get port(): KubePort {
     return this.options.port;
   }
 
-  private get app(): string {
+  get app(): string {
     return this.options.backend.context.appName;
   }
 
-  private get fieldManager(): string {
+  get fieldManager(): string {
     return this.options.fieldManager ?? 'charmkit-storage';
+  }
+
+  wrote(): void {
+    this.changed = true;
   }
 
   async reconcile(config: StorageConfig): Promise<StorageProviderResult> {
     this.validate(config);
-    let claim = await this.getClaim();
+    let claim = await this.reads.claim();
     let decision: AccessModeDecision | undefined;
     let resize: StorageProviderResult['resize'];
     if (!claim) {
-      const created = await this.createClaim(config);
-      if ('status' in created) return created;
+      const created = await createClaim(this, this.reads, {
+        className: config.className,
+        size: config.size,
+        accessModes: config.accessModes,
+        staticVolume: this.options.staticVolume,
+        extraRwxProvisioners: this.options.extraRwxProvisioners,
+        ownerStatefulSet: this.ownerOption,
+      });
+      if (created.kind === 'over-quota') {
+        return {
+          changed: false,
+          status: created.diagnosis.status,
+          diagnosis: created.diagnosis,
+          published: [],
+          notes: this.notes,
+        };
+      }
       claim = created.claim;
       decision = created.decision;
     } else {
       resize = this.checkExisting(claim, config);
     }
-    const diagnosis = await this.diagnose(claim);
+    const diagnosis = await this.reads.diagnosis(claim);
     const statuses: Status[] = [
       diagnosis.usable ? active(this.readyMessage(claim, diagnosis)) : diagnosis.status,
     ];
     const published: number[] = [];
     let probe: ProbeOutcome | undefined;
     if (diagnosis.usable) {
-      published.push(...(await this.publish(claim)));
-      probe = await this.probe();
+      const offer = offerFor(this, claim, this.options);
+      published.push(...(await publishOffer(this, this.options.backend, this.endpoint, offer)));
+      probe = await runProbe(this, {
+        setting: this.options.permissionProbe,
+        puid: this.options.puid,
+        pgid: this.options.pgid,
+        owner: () => this.reads.ownerReference(this.ownerOption),
+      });
       if (probe) statuses.push(probeStatus(probe, this.ref.name, this.options));
     }
     if (resize) statuses.push(await this.resizeStatus(claim, resize));
@@ -249,6 +254,10 @@ class ProviderRun {
     };
   }
 
+  private get ownerOption(): string | boolean {
+    return this.options.ownerStatefulSet ?? false;
+  }
+
   private validate(config: StorageConfig): void {
     validateStorageSize(config.size);
     const problem = mountPathProblem(this.options.mountPath);
@@ -259,131 +268,6 @@ class ProviderRun {
     }
     // Throws InvalidAccessModeError for unknown modes before anything is created.
     decideAccessModes({ storageClass: undefined, override: config.accessModes });
-  }
-
-  private async getClaim(): Promise<PersistentVolumeClaim | undefined> {
-    try {
-      return await this.port.get<PersistentVolumeClaim>({ ...CLAIM, ...this.ref });
-    } catch (failure) {
-      if (isNotFound(failure)) return undefined;
-      throw failure;
-    }
-  }
-
-  private async createClaim(
-    config: StorageConfig,
-  ): Promise<
-    { claim: PersistentVolumeClaim; decision: AccessModeDecision } | StorageProviderResult
-  > {
-    const source = this.options.staticVolume;
-    let decision: AccessModeDecision;
-    let className: string | undefined;
-    let resolvedClass: string | undefined;
-    if (source) {
-      const modes = config.accessModes?.length ? undefined : staticAccessModes(source);
-      decision = modes
-        ? {
-            accessModes: modes,
-            reason: `static ${'nfs' in source ? 'NFS' : 'hostPath'} volume`,
-            note: modes.includes('ReadWriteMany') ? undefined : RWO_NOTE,
-          }
-        : decideAccessModes({ storageClass: undefined, override: config.accessModes });
-      className = '';
-    } else {
-      const classes = await this.storageClasses();
-      const resolution =
-        classes === undefined ? undefined : resolveStorageClass(config.className, classes);
-      const storageClass = resolution?.kind === 'class' ? resolution.storageClass : undefined;
-      resolvedClass = storageClass?.metadata.name ?? config.className;
-      decision = decideAccessModes({
-        storageClass,
-        override: config.accessModes,
-        extraRwxProvisioners: this.options.extraRwxProvisioners,
-      });
-      className = config.className;
-    }
-    const quotas = await this.tryList<ResourceQuota>(
-      { apiVersion: 'v1', kind: 'ResourceQuota' },
-      this.ref.namespace,
-    );
-    const violation = checkClaimQuota(
-      { storageClassName: resolvedClass, storage: config.size, claims: 1 },
-      quotas ?? [],
-    );
-    if (violation) {
-      const diagnosis = quotaExceeded(this.ref.name, violation);
-      return {
-        changed: false,
-        status: diagnosis.status,
-        diagnosis,
-        published: [],
-        notes: this.notes,
-      };
-    }
-    const owner = await this.ownerReference();
-    let volumeName: string | undefined;
-    if (source)
-      volumeName = await this.ensureStaticVolume(source, config.size, decision.accessModes);
-    const desired = buildClaim({
-      ...this.ref,
-      app: this.app,
-      size: config.size,
-      accessModes: decision.accessModes,
-      storageClassName: className,
-      volumeName,
-      owner,
-    });
-    try {
-      const claim = await this.port.create(desired, { fieldManager: this.fieldManager });
-      this.changed = true;
-      return { claim, decision };
-    } catch (failure) {
-      if (!isAlreadyExists(failure)) throw failure;
-      const claim = await this.getClaim();
-      if (!claim) throw failure;
-      return { claim, decision };
-    }
-  }
-
-  private async ensureStaticVolume(
-    source: StaticVolumeSource,
-    size: string,
-    accessModes: readonly AccessMode[],
-  ): Promise<string> {
-    const name = staticVolumeName(this.ref.namespace, this.ref.name);
-    const volume = buildStaticVolume({
-      name,
-      app: this.app,
-      source,
-      size,
-      accessModes,
-      claim: this.ref,
-    });
-    try {
-      await this.port.create(volume, { fieldManager: this.fieldManager });
-      this.changed = true;
-    } catch (failure) {
-      if (!isAlreadyExists(failure)) throw failure;
-      const existing = await this.port.get<PersistentVolume>({
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        name,
-      });
-      const claimRef = existing.spec.claimRef;
-      if (
-        !isCharmkitManaged(existing) ||
-        claimRef?.name !== this.ref.name ||
-        claimRef.namespace !== this.ref.namespace
-      ) {
-        throw new InvalidStorageDataError('the static volume configuration', [
-          {
-            field: 'staticVolume',
-            reason: `PersistentVolume ${name} already exists and is not charmkit's volume for ${this.ref.namespace}/${this.ref.name}`,
-          },
-        ]);
-      }
-    }
-    return name;
   }
 
   private checkExisting(
@@ -412,7 +296,9 @@ class ProviderRun {
     resize: NonNullable<StorageProviderResult['resize']>,
   ): Promise<Status> {
     const name = claim.spec.storageClassName;
-    const classes = name ? await this.storageClasses() : undefined;
+    const classes: StorageClass[] | undefined = name
+      ? await this.reads.storageClasses()
+      : undefined;
     const sc = classes?.find((c) => c.metadata.name === name);
     const prefix = `PVC ${this.ref.name} needs a resize from ${resize.current} to ${resize.desired}`;
     if (sc && sc.allowVolumeExpansion !== true) {
@@ -424,72 +310,6 @@ class ProviderRun {
     return blocked(`${prefix}; resizing is not automated yet: raise the claim's request by hand`);
   }
 
-  private async diagnose(claim: PersistentVolumeClaim): Promise<ClaimDiagnosis> {
-    if (claim.status?.phase === 'Bound')
-      return diagnoseClaim({ claim, storageClasses: [], events: [], now: this.now() });
-    const storageClasses = (await this.storageClasses()) ?? [];
-    const csiDrivers = await this.tryList<CsiDriver>({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'CSIDriver',
-    });
-    const events =
-      (await this.tryList<KubeEvent>({ apiVersion: 'v1', kind: 'Event' }, this.ref.namespace, {
-        fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${this.ref.name}`,
-      })) ?? [];
-    return diagnoseClaim({ claim, storageClasses, csiDrivers, events, now: this.now() });
-  }
-
-  private async publish(claim: PersistentVolumeClaim): Promise<number[]> {
-    if (!(await this.options.backend.isLeader())) return [];
-    const offer: StorageOffer = {
-      claimName: this.ref.name,
-      namespace: this.ref.namespace,
-      mountPath: this.options.mountPath,
-      puid: this.options.puid,
-      pgid: this.options.pgid,
-      accessMode: claim.spec.accessModes?.[0] as AccessMode | undefined,
-      storageClass: claim.spec.storageClassName || undefined,
-      size: claim.spec.resources?.requests?.storage,
-    };
-    const data = fromStorageOffer(offer);
-    const written: number[] = [];
-    for (const relation of await this.endpoint.relations()) {
-      if (await this.endpoint.publishAppData(relation, data)) written.push(relation.id);
-    }
-    if (written.length > 0) this.changed = true;
-    return written;
-  }
-
-  private async probe(): Promise<ProbeOutcome | undefined> {
-    const setting = this.options.permissionProbe;
-    const { puid, pgid } = this.options;
-    if (!setting || puid === undefined || pgid === undefined) return undefined;
-    const image = typeof setting === 'object' ? setting.image : undefined;
-    const spec = {
-      claim: this.ref.name,
-      namespace: this.ref.namespace,
-      app: this.app,
-      puid,
-      pgid,
-      image,
-    };
-    const ref = {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      namespace: this.ref.namespace,
-      name: probeJobName(spec),
-    };
-    try {
-      return probeOutcome(await this.port.get<ProbeJob>(ref));
-    } catch (failure) {
-      if (!isNotFound(failure)) throw failure;
-    }
-    const owner = await this.ownerReference();
-    await this.port.create(buildProbeJob({ ...spec, owner }), { fieldManager: this.fieldManager });
-    this.changed = true;
-    return { state: 'running' };
-  }
-
   private readyMessage(claim: PersistentVolumeClaim, diagnosis: ClaimDiagnosis): string {
     const modes = claim.spec.accessModes ?? [];
     const size = claim.spec.resources?.requests?.storage ?? '';
@@ -498,85 +318,5 @@ class ProviderRun {
         ? `PVC ${this.ref.name} ready (${size}, ${modes.join(', ')})`
         : diagnosis.status.message;
     return modes.includes('ReadWriteMany') ? base : `${base}; ${RWO_NOTE}`;
-  }
-
-  private async ownerReference(): Promise<OwnerReference | undefined> {
-    const option = this.options.ownerStatefulSet ?? false;
-    if (option === false) return undefined;
-    const name = option === true ? this.app : option;
-    try {
-      const sts = await this.port.get<StatefulSet>({
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        namespace: this.ref.namespace,
-        name,
-      });
-      if (!sts.metadata.uid) return undefined;
-      return {
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        name,
-        uid: sts.metadata.uid,
-        blockOwnerDeletion: false,
-      };
-    } catch (failure) {
-      const kube = asKubernetesError(failure);
-      if (kube?.isNotFound()) return undefined;
-      if (kube?.isForbidden()) {
-        this.notes.push(`cannot read StatefulSet ${name} to own the claim: ${kube.message}`);
-        return undefined;
-      }
-      throw failure;
-    }
-  }
-
-  private async storageClasses(): Promise<StorageClass[] | undefined> {
-    if (!this.classesRead) {
-      this.classes = await this.tryList<StorageClass>({
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-      });
-      this.classesRead = true;
-    }
-    return this.classes;
-  }
-
-  /** Lists, or returns undefined (with a note) when RBAC forbids it: diagnostics degrade, not fail. */
-  private async tryList<T extends KubeObject>(
-    type: TypeRef,
-    namespace?: string,
-    options: { fieldSelector?: string } = {},
-  ): Promise<T[] | undefined> {
-    try {
-      return (await this.port.list<T>(type, { namespace, ...options })).items;
-    } catch (failure) {
-      const kube = asKubernetesError(failure);
-      if (!kube?.isForbidden()) throw failure;
-      this.notes.push(`cannot list ${type.kind} (${kube.message}); diagnosis is less precise`);
-      return undefined;
-    }
-  }
-
-  private now(): Date {
-    return this.options.now?.() ?? new Date();
-  }
-}
-
-function probeStatus(
-  probe: ProbeOutcome,
-  claim: string,
-  options: Pick<StorageProviderOptions, 'puid' | 'pgid'>,
-): Status {
-  const who = `uid ${options.puid ?? ''} / gid ${options.pgid ?? ''}`;
-  switch (probe.state) {
-    case 'running':
-      return waiting(`checking that ${who} can write to PVC ${claim}`);
-    case 'succeeded':
-      return active();
-    case 'failed':
-      return blocked(
-        `${who} cannot write to PVC ${claim} (${probe.message}); make the volume's root writable ` +
-          "for that group (chown/chmod on the backend) or publish the owner's puid/pgid",
-      );
   }
 }
