@@ -18,6 +18,7 @@ export type {
 } from './requirer.js';
 export { StorageProvider } from './provider.js';
 export type { StorageConfig, StorageProviderOptions, StorageProviderResult } from './provider.js';
+export type { StorageRequirerInstance } from './provider-publish.js';
 
 // The `storage` v1 relation interface.
 export {
@@ -29,18 +30,16 @@ export {
   storageInterfaceSchema,
 } from './interface.js';
 export type { StorageProviderSide, StorageRequirerSide } from './interface.js';
-export {
-  fromStorageOffer,
-  InvalidStorageDataError,
-  mountPathProblem,
-  toStorageOffer,
-} from './validate.js';
+export { InvalidStorageDataError, mountPathProblem, toStorageOffer } from './validate.js';
 export type {
   StorageDataIssue,
   StorageOffer,
   StorageProviderAppData,
   StorageRequirerAppData,
+  StorageWireFormat,
 } from './validate.js';
+// charmarr's `media-storage` format, read and published beside ours.
+export { fromStorageOffer } from './wire-format.js';
 
 // Quantities and grow-only sizes.
 export {

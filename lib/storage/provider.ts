@@ -38,7 +38,12 @@ import { quotaExceeded, type ClaimDiagnosis } from './pending-diagnosis.js';
 import type { ProbeOutcome } from './probe.js';
 import { createClaim } from './provider-claim.js';
 import { runProbe, probeStatus } from './provider-probe.js';
-import { offerFor, publishOffer } from './provider-publish.js';
+import {
+  offerFor,
+  publishOffer,
+  requirerInstances,
+  type StorageRequirerInstance,
+} from './provider-publish.js';
 import { ProviderReads } from './provider-reads.js';
 import type { ClaimRef, ProviderScope } from './provider-scope.js';
 import { parseQuotaError } from './quota.js';
@@ -103,6 +108,11 @@ export interface StorageProviderResult {
   readonly resize?: Extract<SizeChange, { kind: 'grow' }>;
   /** Relation ids whose data this reconcile wrote. */
   readonly published: readonly number[];
+  /**
+   * Who the claim is offered to: each related requirer's instance name and the wire format it
+   * spoke (charmkit or charmarr). Read once the claim is usable; empty before.
+   */
+  readonly requirers: readonly StorageRequirerInstance[];
   readonly probe?: ProbeOutcome;
   /** Things worth logging that did not change the status (forbidden diagnostic reads, ...). */
   readonly notes: readonly string[];
@@ -199,6 +209,7 @@ class ProviderRun implements ProviderScope {
           status: created.diagnosis.status,
           diagnosis: created.diagnosis,
           published: [],
+          requirers: [],
           notes: this.notes,
         };
       }
@@ -212,10 +223,12 @@ class ProviderRun implements ProviderScope {
       diagnosis.usable ? active(this.readyMessage(claim, diagnosis)) : diagnosis.status,
     ];
     const published: number[] = [];
+    let requirers: StorageRequirerInstance[] = [];
     let probe: ProbeOutcome | undefined;
     if (diagnosis.usable) {
       const offer = offerFor(this, claim, this.options);
       published.push(...(await publishOffer(this, this.options.backend, this.endpoint, offer)));
+      requirers = await requirerInstances(this, this.endpoint);
       probe = await runProbe(this, {
         setting: this.options.permissionProbe,
         puid: this.options.puid,
@@ -233,6 +246,7 @@ class ProviderRun implements ProviderScope {
       accessModes: decision,
       resize,
       published,
+      requirers,
       probe,
       notes: this.notes,
     };
@@ -249,6 +263,7 @@ class ProviderRun implements ProviderScope {
       changed: this.changed,
       status,
       published: [],
+      requirers: [],
       notes: this.notes,
       error: asError(failure),
     };

@@ -52,12 +52,7 @@ import {
   storageVolumeName,
   type MountSpec,
 } from './mount.js';
-import {
-  InvalidStorageDataError,
-  mountPathProblem,
-  toStorageOffer,
-  type StorageOffer,
-} from './validate.js';
+import { InvalidStorageDataError, mountPathProblem, type StorageOffer } from './validate.js';
 
 /** Options of `StorageRequirer`. */
 export interface StorageRequirerOptions {
@@ -76,7 +71,7 @@ export interface StorageRequirerOptions {
   readonly statefulSet?: { readonly name: string; readonly namespace: string };
   /** Overrides the provider's mount path (must be absolute and normalised). */
   readonly mountPath?: string;
-  /** Published to the provider as `instance-name` (default: the app name). */
+  /** Published to the provider as `instance-name`, and in charmarr's form (default: the app name). */
   readonly instanceName?: string;
   /** Field manager of the patch (default `charmkit-storage`). */
   readonly fieldManager?: string;
@@ -244,8 +239,9 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
     this.run.relation = relation;
     this.run.written = await this.publishInstanceName(relation);
     const written = { ...base, relationDataWritten: this.run.written };
-    const data = await this.endpoint.remoteAppData(relation);
-    if (!data) {
+    // Either wire format (charmkit's or charmarr's); offer.wireFormat says which.
+    const offer = await this.endpoint.remoteOffer(relation, this.statefulSet.namespace);
+    if (!offer) {
       return {
         done: {
           ...written,
@@ -254,11 +250,6 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
         },
       };
     }
-    const offer = toStorageOffer(
-      data,
-      `${relation.remoteApp} on ${relation}`,
-      this.statefulSet.namespace,
-    );
     const withOffer = { ...written, offer };
     this.run.offer = offer;
     const claim = await this.readClaim(offer);
@@ -341,7 +332,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
   private async publishInstanceName(relation: Relation): Promise<boolean> {
     if (!(await this.options.backend.isLeader())) return false;
     const name = this.options.instanceName ?? this.options.backend.context.appName;
-    return this.endpoint.publishAppData(relation, { 'instance-name': name });
+    return this.endpoint.publishInstanceName(relation, name);
   }
 
   private async readClaim(offer: StorageOffer): Promise<PersistentVolumeClaim | undefined> {

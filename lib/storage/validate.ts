@@ -59,12 +59,22 @@ export interface StorageProviderAppData {
   'access-mode'?: AccessMode;
   'storage-class'?: string;
   size?: string;
+  /** The same offer in charmarr's `media-storage` form, for charmarr requirers. */
+  config?: { pvc_name: string; mount_path?: string; puid?: number; pgid?: number };
 }
 
 /** The requirer's app data as the schema decodes it. */
 export interface StorageRequirerAppData {
   'instance-name': string;
+  /** The same name in charmarr's `media-storage` form, for charmarr providers. */
+  config?: { instance_name: string };
 }
+
+/**
+ * The relation data format a peer spoke: `charmkit` (the `storage` v1 keys) or `charmarr` (one
+ * `config` key holding JSON, as charmarr's `media-storage` interface publishes).
+ */
+export type StorageWireFormat = 'charmkit' | 'charmarr';
 
 /** A validated storage offer, in the shape code works with. */
 export interface StorageOffer {
@@ -76,6 +86,8 @@ export interface StorageOffer {
   readonly accessMode: AccessMode | undefined;
   readonly storageClass: string | undefined;
   readonly size: string | undefined;
+  /** Which format the provider published it in. */
+  readonly wireFormat: StorageWireFormat;
 }
 
 /**
@@ -130,20 +142,6 @@ export function toStorageOffer(
     accessMode,
     storageClass: data['storage-class'],
     size: data.size,
+    wireFormat: 'charmkit',
   };
-}
-
-/** The provider app data that publishes `offer` (the inverse of `toStorageOffer`). */
-export function fromStorageOffer(offer: StorageOffer): StorageProviderAppData {
-  const data: StorageProviderAppData = {
-    'pvc-name': offer.claimName,
-    namespace: offer.namespace,
-    'mount-path': offer.mountPath,
-  };
-  if (offer.puid !== undefined) data.puid = offer.puid;
-  if (offer.pgid !== undefined) data.pgid = offer.pgid;
-  if (offer.accessMode !== undefined) data['access-mode'] = offer.accessMode;
-  if (offer.storageClass !== undefined) data['storage-class'] = offer.storageClass;
-  if (offer.size !== undefined) data.size = offer.size;
-  return data;
 }

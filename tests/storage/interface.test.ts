@@ -22,7 +22,7 @@ describe('storage v1 through the relations layer', () => {
     const schema = storageInterfaceSchema();
     expect(schema.provider.app.fields.get('puid')?.kind).toBe('integer');
     expect(schema.provider.app.fields.get('mount-path')?.kind).toBe('string');
-    expect(schema.requirer.app.ownedKeys).toEqual(['instance-name']);
+    expect(schema.requirer.app.ownedKeys).toEqual(['instance-name', 'config']);
   });
 
   it('a provider publishes strings that the requirer reads back typed', async () => {

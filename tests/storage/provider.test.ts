@@ -122,6 +122,8 @@ describe('StorageProvider: creating the claim', () => {
       'access-mode': 'ReadWriteMany',
       'storage-class': 'nfs-client',
       size: '100Gi',
+      // The same offer in charmarr's media-storage form, for unmodified charmarr requirers.
+      config: '{"pvc_name":"storage-shared","mount_path":"/data","puid":1000,"pgid":1000}',
     });
     expect(result.status).toEqual({
       name: 'active',

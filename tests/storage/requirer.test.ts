@@ -125,6 +125,7 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
     expect(result.relationDataWritten).toBe(true);
     expect(model.bag(relationId!, { scope: 'app', name: 'radarr' })).toEqual({
       'instance-name': 'radarr',
+      config: '{"instance_name":"radarr"}',
     });
   });
 
@@ -133,9 +134,10 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
     const result = await requirer.reconcile();
     expect(result.state).toBe('invalid');
     expect(result.status.name).toBe('blocked');
-    expect(result.status.message).toMatch(/mount-path/);
-    expect(result.status.message).toMatch(/puid/);
-    expect(result.error?.name).toBe('RelationDataValidationError');
+    expect(result.status.message).toContain('mount-path: must be an absolute path');
+    expect(result.status.message).toContain('puid: must be a whole number from 0 to 2147483647');
+    expect(result.status.message).not.toContain('pattern');
+    expect(result.error?.name).toBe('InvalidStorageDataError');
     expect(kube.requests).toEqual([]);
   });
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
-  fromStorageOffer,
   InvalidStorageDataError,
   mountPathProblem,
   toStorageOffer,
   type StorageProviderAppData,
 } from '../../lib/storage/validate.js';
+import { fromStorageOffer } from '../../lib/storage/wire-format.js';
 
 const load = (side: string): Record<string, unknown> =>
   JSON.parse(
@@ -83,7 +83,7 @@ describe('mountPathProblem', () => {
 });
 
 describe('toStorageOffer', () => {
-  it('converts valid data and round-trips through fromStorageOffer', () => {
+  it('converts valid data and round-trips through fromStorageOffer (which adds the charmarr copy)', () => {
     const offer = toStorageOffer(good, 'remote app bag', 'media');
     expect(offer).toEqual({
       claimName: 'charmarr-shared-media',
@@ -94,8 +94,12 @@ describe('toStorageOffer', () => {
       accessMode: 'ReadWriteMany',
       storageClass: 'nfs-client',
       size: '100Gi',
+      wireFormat: 'charmkit',
     });
-    expect(fromStorageOffer(offer)).toEqual(good);
+    expect(fromStorageOffer(offer)).toEqual({
+      ...good,
+      config: { pvc_name: 'charmarr-shared-media', mount_path: '/data', puid: 1000, pgid: 1000 },
+    });
   });
 
   it('reports every semantic problem at once, with a typed error', () => {

@@ -106,7 +106,10 @@ describe('the Radarr charm', () => {
       'get StatefulSet',
       'patch StatefulSet',
     ]);
-    expect(changed.relation('storage').localAppData).toEqual({ 'instance-name': 'radarr' });
+    expect(changed.relation('storage').localAppData).toEqual({
+      'instance-name': 'radarr',
+      config: '{"instance_name":"radarr"}',
+    });
 
     const settled = await scenario().run(on.updateStatus(), changed.state);
     expect(settled.status).toEqual({

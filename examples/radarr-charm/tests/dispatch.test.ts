@@ -75,7 +75,11 @@ describe('dispatch (Juju entry point)', () => {
       `status-set -- maintenance ${status.message}`,
       `juju-log --log-level INFO -- storage-relation-changed: maintenance: ${status.message}`,
     ]);
-    expect(tools.bag(7, 'radarr')).toEqual({ 'instance-name': 'radarr' });
+    expect(tools.bag(7, 'radarr')).toEqual({
+      'instance-name': 'radarr',
+      // The same name in charmarr's media-storage form, for charmarr providers.
+      config: '{"instance_name":"radarr"}',
+    });
     expect(tools.statuses()).toEqual([
       { target: 'unit', status: 'maintenance', message: status.message },
     ]);
