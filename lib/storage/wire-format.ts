@@ -270,8 +270,17 @@ const RULES: Readonly<Record<string, (value: unknown) => string>> = {
   puid: () => ID,
   pgid: () => ID,
   size: () => 'must be a Kubernetes quantity such as 100Gi or 500Mi',
-  config: () => 'must be a JSON object (the charmarr media-storage form)',
+  config: configRule,
 };
+
+function configRule(value: unknown): string {
+  try {
+    if (typeof value === 'string') JSON.parse(value);
+    return "must be a JSON object (charmarr's media-storage form)";
+  } catch {
+    return "must be valid JSON holding an object (charmarr's media-storage form)";
+  }
+}
 
 function mountPathRule(value: unknown): string {
   return (typeof value === 'string' && mountPathProblem(value)) || 'must be an absolute path';
