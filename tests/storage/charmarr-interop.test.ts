@@ -84,7 +84,7 @@ function radarrAgainst(
   const provider = { scope: 'app' as const, name: 'charmarr-storage' };
   if (providerBag) model.seedBag(id, provider, providerBag);
   const requirer = new StorageRequirer({
-    port: kube,
+    kube,
     backend,
     container: 'radarr',
     endpoint: endpoints.requirer,
@@ -301,7 +301,7 @@ async function charmkitRequirerBag(instanceName: string): Promise<Bag> {
     { app: 'radarr', endpoint: 'media-storage' },
   );
   const requirer = new StorageRequirer({
-    port: new FakeCluster(),
+    kube: new FakeCluster(),
     backend: model.backend('radarr/0', { leader: true }),
     container: 'radarr',
     endpoint: 'media-storage',
