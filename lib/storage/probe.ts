@@ -1,7 +1,7 @@
 /**
  * The optional permission probe: can the published uid/gid really write to the volume?
  *
- * "Permission denied" is the failure seed 003 lists after Pending and Multi-Attach, and consumers
+ * "Permission denied" is the third common storage failure after Pending and Multi-Attach; consumers
  * only discover it after they mounted the volume and crashed. A tiny Job that runs as puid/pgid
  * (with fsGroup, as consumers will) and creates and removes a file answers it up front. It must
  * never block a hook: the provider creates the Job and reads its state on later reconciles,

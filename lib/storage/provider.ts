@@ -1,6 +1,6 @@
 /**
  * `StorageProvider`: create and own the shared claim, explain it when it does not bind, and publish
- * it to requirers only once they can use it (seed 003).
+ * it to requirers only once they can use it.
  *
  * Flow of `reconcile(config)`:
  *   1. Validate the configuration (size, mount path, access-mode override): invalid → Blocked, no
@@ -50,7 +50,7 @@ import { parseQuotaError } from './quota.js';
 import { checkSizeChange, validateStorageSize, type SizeChange } from './size.js';
 import { InvalidStorageDataError, mountPathProblem } from './validate.js';
 
-/** What storage to provide (seed 003's `StorageConfig`). */
+/** What storage to provide. */
 export interface StorageConfig {
   /** StorageClass; undefined = the cluster default; `''` = no class (static volumes only). */
   readonly className?: string;
