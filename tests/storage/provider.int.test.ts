@@ -152,6 +152,8 @@ describe('StorageProvider on a real API server: claims that bind', () => {
       'access-mode': 'ReadWriteOnce',
       'storage-class': 'standard',
       size: '2Gi',
+      // The same claim in charmarr's media-storage form, for unmodified charmarr requirers.
+      config: '{"pvc_name":"media","mount_path":"/data","puid":1000,"pgid":1000}',
     });
     const claim = await port.get<PersistentVolumeClaim>(claimRef('media'));
     const owner = await port.get<StatefulSet>(statefulSetRef(ns.name, 'storage'));
