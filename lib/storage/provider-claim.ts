@@ -99,7 +99,7 @@ export async function createClaim(
     owner,
   });
   try {
-    const claim = await scope.port.create(desired, { fieldManager: scope.fieldManager });
+    const claim = await scope.kube.create(desired, { fieldManager: scope.fieldManager });
     scope.wrote();
     return { kind: 'created', claim, decision };
   } catch (failure) {
@@ -124,11 +124,11 @@ async function ensureStaticVolume(
   const name = staticVolumeName(ref.namespace, ref.name);
   const volume = buildStaticVolume({ name, app: scope.app, source, size, accessModes, claim: ref });
   try {
-    await scope.port.create(volume, { fieldManager: scope.fieldManager });
+    await scope.kube.create(volume, { fieldManager: scope.fieldManager });
     scope.wrote();
   } catch (failure) {
     if (!isAlreadyExists(failure)) throw failure;
-    const existing = await scope.port.get<PersistentVolume>({
+    const existing = await scope.kube.get<PersistentVolume>({
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       name,

@@ -46,12 +46,12 @@ export async function runProbe(
     name: probeJobName(spec),
   };
   try {
-    return probeOutcome(await scope.port.get<ProbeJob>(ref));
+    return probeOutcome(await scope.kube.get<ProbeJob>(ref));
   } catch (failure) {
     if (!isNotFound(failure)) throw failure;
   }
   const owner = await request.owner();
-  await scope.port.create(buildProbeJob({ ...spec, owner }), { fieldManager: scope.fieldManager });
+  await scope.kube.create(buildProbeJob({ ...spec, owner }), { fieldManager: scope.fieldManager });
   scope.wrote();
   return { state: 'running' };
 }

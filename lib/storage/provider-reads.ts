@@ -36,7 +36,7 @@ export class ProviderReads {
   /** The claim, or undefined when it does not exist yet. */
   async claim(): Promise<PersistentVolumeClaim | undefined> {
     try {
-      return await this.scope.port.get<PersistentVolumeClaim>({ ...CLAIM, ...this.scope.ref });
+      return await this.scope.kube.get<PersistentVolumeClaim>({ ...CLAIM, ...this.scope.ref });
     } catch (failure) {
       if (isNotFound(failure)) return undefined;
       throw failure;
@@ -91,7 +91,7 @@ export class ProviderReads {
     if (option === false) return undefined;
     const name = option === true ? this.scope.app : option;
     try {
-      const sts = await this.scope.port.get<StatefulSet>({
+      const sts = await this.scope.kube.get<StatefulSet>({
         apiVersion: 'apps/v1',
         kind: 'StatefulSet',
         namespace: this.scope.ref.namespace,
@@ -123,7 +123,7 @@ export class ProviderReads {
     options: { fieldSelector?: string } = {},
   ): Promise<T[] | undefined> {
     try {
-      return (await this.scope.port.list<T>(type, { namespace, ...options })).items;
+      return (await this.scope.kube.list<T>(type, { namespace, ...options })).items;
     } catch (failure) {
       const kube = asKubernetesError(failure);
       if (!kube?.isForbidden()) throw failure;

@@ -1,6 +1,6 @@
 /**
  * Where one `StorageProvider` reconcile acts, shared by the modules it is split into (reads, claim
- * creation, the probe, publishing): the port, the claim, the application, and the two things the
+ * creation, the probe, publishing): the Kubernetes port, the claim, the application, and the two things the
  * run reports back whatever module produced them — notes worth logging and whether anything was
  * written.
  */
@@ -14,7 +14,7 @@ export interface ClaimRef {
 
 /** One reconcile's context. */
 export interface ProviderScope {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly ref: ClaimRef;
   /** The application name (labels, default owner, `juju trust` hints). */
   readonly app: string;

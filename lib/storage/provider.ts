@@ -23,6 +23,7 @@
  * provider-reads.ts (what the provider observes), provider-claim.ts (step 2's creation),
  * provider-publish.ts (step 5) and provider-probe.ts (step 6).
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import { asError } from '../core/errors.js';
 import { asKubernetesError } from '../kube/errors.js';
 import type { KubePort } from '../kube/port.js';
@@ -62,7 +63,8 @@ export interface StorageConfig {
 
 /** Options of `StorageProvider`. */
 export interface StorageProviderOptions {
-  readonly port: KubePort;
+  /** The Kubernetes API (the client-node adapter, or FakeCluster in tests). */
+  readonly kube: KubePort;
   readonly backend: RelationBackend;
   /** The relation endpoint (default `storage`). */
   readonly endpoint?: string;
@@ -90,8 +92,8 @@ export interface StorageProviderOptions {
   readonly permissionProbe?: boolean | { readonly image?: string };
   /** Field manager of writes (default `charmkit-storage`). */
   readonly fieldManager?: string;
-  /** Clock for "how long has the claim been Pending" (default `new Date()`). */
-  readonly now?: () => Date;
+  /** Time, for "how long has the claim been Pending" (default the real clock). */
+  readonly clock?: Clock;
   readonly schemas?: SchemaRegistry;
 }
 
@@ -170,11 +172,11 @@ class ProviderRun implements ProviderScope {
     private readonly endpoint: StorageProviderEndpoint,
     readonly ref: ClaimRef,
   ) {
-    this.reads = new ProviderReads(this, () => options.now?.() ?? new Date());
+    this.reads = new ProviderReads(this, () => new Date((options.clock ?? systemClock).now()));
   }
 
-  get port(): KubePort {
-    return this.options.port;
+  get kube(): KubePort {
+    return this.options.kube;
   }
 
   get app(): string {

@@ -281,7 +281,7 @@ async function charmkitProviderBag(
   );
   if (requirerBag) model.seedBag(id, { scope: 'app', name: 'radarr' }, requirerBag);
   const provider = new StorageProvider({
-    port: kube,
+    kube,
     backend: model.backend('charmkit-storage/0', { leader: true }),
     endpoint: 'media-storage',
     claimName: 'charmarr-shared-media',

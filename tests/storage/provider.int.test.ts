@@ -82,7 +82,7 @@ function provider(
     { app: 'radarr', endpoint: 'storage', units: ['radarr/0'] },
   );
   const p = new StorageProvider({
-    port,
+    kube: port,
     backend,
     claimName,
     mountPath: '/data',
@@ -282,7 +282,7 @@ describe('StorageProvider under the documented namespaced Role only', () => {
       }),
     );
     const { provider: p } = provider('restricted', {
-      port: restricted,
+      kube: restricted,
       ownerStatefulSet: 'charmarr-storage',
     });
     const first = await p.reconcile({ size: '1Gi' });

@@ -66,7 +66,7 @@ function setup(
     { app: 'radarr', endpoint: 'storage', units: ['radarr/0'] },
   );
   const provider = new StorageProvider({
-    port: kube,
+    kube,
     backend,
     mountPath: '/data',
     puid: 1000,
@@ -361,12 +361,10 @@ describe('StorageProvider: leadership and the permission probe', () => {
       { app: 'storage', endpoint: 'storage' },
       { app: 'radarr', endpoint: 'storage' },
     );
-    const result = await new StorageProvider({ port: kube, backend, mountPath: '/data' }).reconcile(
-      {
-        className: 'nfs-client',
-        size: '1Gi',
-      },
-    );
+    const result = await new StorageProvider({ kube, backend, mountPath: '/data' }).reconcile({
+      className: 'nfs-client',
+      size: '1Gi',
+    });
     expect(result.published).toEqual([]);
     expect(model.bag(relationId, { scope: 'app', name: 'storage' })).toEqual({});
   });

@@ -59,7 +59,7 @@ describe('radarr example on a real API server', () => {
     );
 
     const provider = new StorageProvider({
-      port: createKubePort({ kubeconfigPath }),
+      kube: createKubePort({ kubeconfigPath }),
       backend: storageBackend,
       claimName: 'charmarr-shared-media',
       mountPath: '/data',
