@@ -96,6 +96,67 @@ for (const entry of entries) {
   outputs.set(file, lines.join('\n'));
 }
 
+// A public declaration may only name types a user can import too: otherwise a user meets a type in
+// a signature that no entry point exports (api-extractor calls it a forgotten export).
+const exportedTargets = new Set();
+for (const entry of entries) {
+  for (const symbol of exportsOf(entry.file)) {
+    exportedTargets.add(
+      symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol,
+    );
+  }
+}
+const forgotten = new Map();
+const distLib = path.join(root, 'dist', 'lib');
+function collectReferences(node, owner) {
+  if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+    const name = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
+    let symbol = checker.getSymbolAtLocation(name);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    const declaration = symbol?.declarations?.[0];
+    const isTypeParameter = declaration && ts.isTypeParameterDeclaration(declaration);
+    if (
+      symbol &&
+      declaration &&
+      !isTypeParameter &&
+      declaration.getSourceFile().fileName.startsWith(distLib) &&
+      !exportedTargets.has(symbol)
+    ) {
+      const users = forgotten.get(symbol.name) ?? new Set();
+      users.add(owner);
+      forgotten.set(symbol.name, users);
+    }
+  }
+  ts.forEachChild(node, (child) => collectReferences(child, owner));
+}
+for (const target of exportedTargets) {
+  for (const declaration of target.declarations ?? []) {
+    // Private class members are not part of the contract.
+    ts.forEachChild(declaration, function visit(child) {
+      const modifiers = ts.canHaveModifiers(child) ? ts.getModifiers(child) : undefined;
+      if (
+        modifiers?.some(
+          (m) =>
+            m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword,
+        )
+      )
+        return;
+      collectReferences(child, target.name);
+    });
+  }
+}
+if (forgotten.size > 0) {
+  for (const [name, users] of forgotten) {
+    console.error(
+      `api-report: ${name} appears in the public API (${[...users].join(', ')}) but no entry point exports it`,
+    );
+  }
+  console.error(
+    'api-report: export those types from the entry point of the layer that owns them, or stop using them in public signatures.',
+  );
+  process.exit(1);
+}
+
 const rootOnly = exportsOf(entries.find((e) => e.name === pkg.name).file)
   .map((s) => s.name)
   .filter((name) => !subpathNames.has(name));

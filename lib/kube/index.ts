@@ -33,7 +33,7 @@ export type {
 } from './types.js';
 
 // The port every capability talks through, patches as values, request records.
-export { PATCH_CONTENT_TYPES, WRITE_VERBS, writes } from './port.js';
+export { writes } from './port.js';
 export type {
   DeleteOptions,
   KubePort,
@@ -49,21 +49,12 @@ export type {
 } from './port.js';
 
 // REST mapping without discovery.
-export {
-  groupOf,
-  objectPath,
-  registerResource,
-  resourceInfo,
-  resourcePath,
-  UnknownResourceError,
-} from './resources.js';
+export { registerResource, UnknownResourceError } from './resources.js';
 export type { ResourceInfo } from './resources.js';
 
 // Errors and their predicates.
 export {
   asKubernetesError,
-  describeRequest,
-  formatRbacRule,
   isAlreadyExists,
   isConflict,
   isConnectionError,
@@ -76,31 +67,21 @@ export {
   KubeConfigError,
   KubeConnectionError,
   KubernetesError,
-  parseRbacDenial,
   RetryExhaustedError,
   SelfResolutionError,
 } from './errors.js';
 export type { KubeRequestInfo, KubeStatusCause, RbacDenial, RbacRule } from './errors.js';
 
 // Retries: transient failures, and the conflict loop.
-export {
-  backoffDelayMs,
-  DEFAULT_RETRY_POLICY,
-  isRetryable,
-  retryPolicy,
-  withConflictRetry,
-  withRetry,
-} from './retry.js';
-export type { RetryContext, RetryObserver, RetryPolicy } from './retry.js';
+export type { RetryPolicy } from './retry.js';
 
 // The adapter for real clusters, and counting what it sent.
+export { RequestLog } from './request-log.js';
 export { createKubePort } from './client.js';
 export type { KubePortOptions } from './client.js';
-export { RequestLog } from './request-log.js';
-export { InvalidRequestError } from './request.js';
 
 // Credentials: one order of sources; the pod's service account is read without client-node.
-export { resolveCredentials, SERVICE_ACCOUNT_DIR } from './credentials.js';
+export { resolveCredentials } from './credentials.js';
 export type { CredentialOptions, KubeConfigLike, KubeCredentials } from './credentials.js';
 
 // Finding one's own StatefulSet.
@@ -108,25 +89,17 @@ export { resolveSelf, resolveSelfIdentity } from './self.js';
 export type { SelfIdentity, SelfOptions, SelfTarget } from './self.js';
 
 // Label selectors.
-export { labelSelectorString, UnsupportedSelectorError } from './selectors.js';
 export type { LabelSelector } from './selectors.js';
 
 // Rollouts: completion, waiting, and diagnosis as data.
 export { rolloutProgress } from './rollout-progress.js';
 export type { RolloutProgress } from './rollout-progress.js';
-export { diagnoseRollout } from './rollout-diagnosis.js';
+export type { RolloutDiagnosis, RolloutFinding, RolloutFindingKind } from './rollout-diagnosis.js';
+export { diagnoseStatefulSet, waitForRollout } from './rollout.js';
 export type {
-  ClaimEvidence,
-  RolloutDiagnosis,
-  RolloutEvidence,
-  RolloutFinding,
-  RolloutFindingKind,
-} from './rollout-diagnosis.js';
-export { diagnoseStatefulSet, gatherRolloutEvidence, waitForRollout } from './rollout.js';
-export type {
-  EvidenceLimits,
   RolloutComplete,
   RolloutIncomplete,
   RolloutResult,
+  EvidenceLimits,
   RolloutWaitOptions,
 } from './rollout.js';

@@ -11,7 +11,6 @@ export type { Status, StatusName } from './status.js';
 
 // Errors.
 export {
-  formatFieldIssues,
   HookContextError,
   HookToolError,
   InterfaceSchemaError,
@@ -32,29 +31,18 @@ export type { RelationData } from './relation.js';
 export { DataBag } from './databag.js';
 export type { BagContents, BagRole, ReadableDataBag, WritableDataBag } from './databag.js';
 export { codecs, decodeFields, encodeFields } from './codec.js';
-export type { CodecKind, FieldCodec, FieldCodecs } from './codec.js';
+export type { CodecKind } from './codec.js';
+export type { FieldCodec, FieldCodecs } from './codec.js';
 
 // Interface schemas.
-export {
-  BagSchema,
-  codecKindForFieldSchema,
-  InterfaceSchema,
-  JUJU_UNIT_BAG_KEYS,
-  SideSchema,
-} from './interface-schema.js';
+export { BagSchema, InterfaceSchema, SideSchema } from './interface-schema.js';
 export type { InterfaceSide, SideData, UntypedSideData } from './interface-schema.js';
-export {
-  defaultSchemaRegistry,
-  JSON_SCHEMA_DIALECT,
-  packageSchemasDir,
-  SchemaRegistry,
-} from './schema-registry.js';
+export { defaultSchemaRegistry, SchemaRegistry } from './schema-registry.js';
 export type { SchemaRegistryOptions } from './schema-registry.js';
 
 // Endpoints and events.
 export { ProviderEndpoint, RelationEndpoint, RequirerEndpoint } from './endpoint.js';
 export type { EndpointEventMap, EndpointOptions, NoEvents } from './endpoint.js';
-export { RELATION_EVENT_KINDS } from './events.js';
 export type {
   RelationBrokenEvent,
   RelationChangedEvent,
@@ -79,11 +67,10 @@ export type {
 } from './dispatcher.js';
 export { parseHookName } from './hook-names.js';
 export type { ActionHook, GenericHook, ParsedHook, RelationHook } from './hook-names.js';
-export { hookContextFromEnv, hookNameFromEnv, parseRelationId } from './hook-context.js';
+export { hookContextFromEnv } from './hook-context.js';
 export type { HookEnv } from './hook-context.js';
 
 // Backends.
-export { appNameOf } from './backend.js';
 export type {
   BagRef,
   BagScope,
@@ -100,8 +87,6 @@ export type {
 } from './backend.js';
 export { JujuBackend } from './juju-backend.js';
 export type { JujuBackendOptions } from './juju-backend.js';
-export { runHookTool } from './hook-tool.js';
-export type { HookToolOptions } from './hook-tool.js';
 export { MemoryBackend, MemoryModel } from './memory-backend.js';
 export type {
   MemoryBackendOptions,

@@ -27,10 +27,9 @@ export {
   STORAGE_INTERFACE_VERSION,
   StorageProviderEndpoint,
   StorageRequirerEndpoint,
-  storageInterfaceSchema,
 } from './interface.js';
 export type { StorageProviderSide, StorageRequirerSide } from './interface.js';
-export { InvalidStorageDataError, mountPathProblem, toStorageOffer } from './validate.js';
+export { InvalidStorageDataError } from './validate.js';
 export type {
   StorageDataIssue,
   StorageOffer,
@@ -39,29 +38,20 @@ export type {
   StorageWireFormat,
 } from './validate.js';
 // charmarr's `media-storage` format, read and published beside ours.
-export { fromStorageOffer } from './wire-format.js';
 
 // Quantities and grow-only sizes.
-export {
-  addQuantities,
-  compareQuantities,
-  InvalidQuantityError,
-  parseQuantity,
-  quantityBytes,
-  subtractQuantities,
-} from './quantity.js';
+export { compareQuantities, InvalidQuantityError, parseQuantity } from './quantity.js';
 export type { Quantity } from './quantity.js';
-export { checkSizeChange, validateStorageSize, VolumeShrinkError } from './size.js';
+export { VolumeShrinkError } from './size.js';
 export type { SizeChange } from './size.js';
+export type { ProbeOutcome } from './probe.js';
+export type { CsiDriver } from './storage-class.js';
 
 // Access modes and storage classes.
 export {
   decideAccessModes,
   InvalidAccessModeError,
   KNOWN_RWX_PROVISIONERS,
-  parseAccessMode,
-  RWO_NOTE,
-  rwxFamily,
 } from './access-mode.js';
 export type {
   AccessMode,
@@ -69,52 +59,12 @@ export type {
   AccessModeInput,
   RwxProvisioner,
 } from './access-mode.js';
-export {
-  DEFAULT_CLASS_ANNOTATIONS,
-  defaultStorageClass,
-  isCsiLikeProvisioner,
-  isDefaultClass,
-  NO_PROVISIONER,
-  resolveStorageClass,
-} from './storage-class.js';
-export type { ClassResolution, CsiDriver } from './storage-class.js';
 
 // Why a claim is Pending, and quotas.
-export {
-  claimEvents,
-  diagnoseClaim,
-  quotaExceeded,
-  SELECTED_NODE_ANNOTATION,
-} from './pending-diagnosis.js';
+export { diagnoseClaim } from './pending-diagnosis.js';
 export type { ClaimCondition, ClaimDiagnosis, ClaimState } from './pending-diagnosis.js';
-export { checkClaimQuota, describeQuotaViolation, parseQuotaError } from './quota.js';
-export type { ClaimUsage, QuotaViolation, ResourceQuota } from './quota.js';
 
 // Objects the provider creates.
-export {
-  buildClaim,
-  buildStaticVolume,
-  isCharmkitManaged,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  managedLabels,
-  PROVIDER_LABEL,
-  staticAccessModes,
-  staticVolumeName,
-} from './claim.js';
-export type { ClaimInput, StaticVolumeInput, StaticVolumeSource } from './claim.js';
-export { buildProbeJob, DEFAULT_PROBE_IMAGE, probeJobName, probeOutcome } from './probe.js';
-export type { ProbeJob, ProbeOutcome, ProbeSpec } from './probe.js';
+export type { StaticVolumeSource } from './claim.js';
 
 // Mount fragments for a StatefulSetPlan.
-export {
-  contributeMount,
-  contributeUnmount,
-  MOUNT_RECORD_PREFIX,
-  mountRecordKey,
-  podMountProblem,
-  readMountRecord,
-  STORAGE_VOLUME_PREFIX,
-  storageVolumeName,
-} from './mount.js';
-export type { MountRecord, MountSpec } from './mount.js';

@@ -7,23 +7,16 @@
 // FakeCluster: an in-memory KubePort with the API server's semantics (see fake-cluster.ts for
 // what it models and what it does not).
 export { FakeCluster, type FakeClusterOptions } from './fake-cluster.js';
+export type {
+  FieldPatchMeta,
+  PatchMetadataTable,
+  PatchStrategy,
+} from './strategic-merge-metadata.js';
 export type { FaultHandle, FaultSpec, InjectedStatus, RequestMatcher } from './fake-faults.js';
 export type { GenerationPolicy, KindBehavior, StatusWriteKeeps } from './fake-kinds.js';
-export { revisionName, type SimulationOptions } from './fake-statefulsets.js';
+export { type SimulationOptions } from './fake-statefulsets.js';
 
 // Strategic merge patch, as the API server applies it, driven by generated patch metadata.
-export {
-  strategicMergePatch,
-  StrategicMergePatchError,
-  type JsonObject,
-} from './strategic-merge.js';
-export {
-  definitionForKind,
-  type FieldPatchMeta,
-  type PatchMetadataTable,
-  type PatchStrategy,
-} from './strategic-merge-metadata.js';
-export { PATCH_METADATA } from './generated/patch-metadata.js';
 
 // Object builders: the StatefulSet Juju creates for a sidecar charm, claims, storage classes.
 export {
@@ -55,4 +48,6 @@ export type {
   ScenarioRelationOutput,
   ScenarioState,
   ScenarioStateArg,
+  Bag,
+  UnitOptions,
 } from './scenario.js';

@@ -22,7 +22,8 @@ import { MemoryBackend, MemoryModel, type MemoryWrite } from '../relations/memor
 import type { Status } from '../relations/status.js';
 
 /** A bag's contents. */
-type Bag = Readonly<Record<string, string>>;
+/** A relation data bag as a test states it: string keys to string values. */
+export type Bag = Readonly<Record<string, string>>;
 
 /** Raised when a scenario is wired wrong (an event about a relation that is not in the state). */
 export class ScenarioError extends RelationError {
@@ -105,7 +106,8 @@ export type ScenarioEvent =
     }
   | { readonly kind: 'hook'; readonly name: string };
 
-type UnitOptions = { remoteUnit?: string | null };
+/** Which remote unit a relation event comes from (`null`: none, as for an app-level change). */
+export type UnitOptions = { remoteUnit?: string | null };
 
 /**
  * Event constructors, named after the hooks. Relation events take the relation object from the

@@ -27,13 +27,11 @@ export type { ApiServerOption, HostPortOption } from './cluster-addresses.js';
 
 // The interface, in charmarr's wire format.
 export {
-  CHARMARR_DEFAULTS,
   DEFAULT_VPN_GATEWAY_ENDPOINT,
   VPN_GATEWAY_INTERFACE,
   VPN_GATEWAY_INTERFACE_VERSION,
   VPNGatewayProviderEndpoint,
   VPNGatewayRequirerEndpoint,
-  vpnGatewayInterfaceSchema,
 } from './interface.js';
 export type {
   VPNGatewayProviderConfig,
@@ -43,13 +41,13 @@ export type {
 } from './interface.js';
 export { validateGatewayConfig } from './validate.js';
 export type { GatewayOffer, RoutingMethod } from './validate.js';
+export type { Cidr, IpAddress } from './net.js';
 
 // Names and images a charm may need to refer to.
 export {
   CLIENT_INIT_CONTAINER,
   CLIENT_SIDECAR_CONTAINER,
   POD_GATEWAY_IMAGE,
-  SETTINGS_HASH_ANNOTATION,
 } from './client-pod.js';
 export { GATEWAY_INIT_CONTAINER, GATEWAY_SIDECAR_CONTAINER } from './gateway-pod.js';
 export { DEFAULT_LINK_LOCAL_ADDRESSES } from './kill-switch.js';

@@ -5,13 +5,6 @@
  */
 export { StatefulSetPlan } from './plan.js';
 export type { ComputeOptions, PlanChange, PlanResult } from './plan.js';
-export { applyPlan, reconcileStatefulSet } from './apply.js';
-export type {
-  AppliedPlan,
-  ApplyPlanOptions,
-  ReconcileStatefulSetOptions,
-  StatefulSetReconcile,
-} from './apply.js';
 export {
   ContainerNotFoundError,
   MountPathConflictError,

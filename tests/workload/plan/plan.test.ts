@@ -1,13 +1,12 @@
 import { jest } from '@jest/globals';
 import { KubernetesError } from '../../../lib/kube/errors.js';
 import type { KubePort } from '../../../lib/kube/port.js';
+import { applyPlan, reconcileStatefulSet } from '../../../lib/workload/plan/apply.js';
 import {
-  applyPlan,
   ContainerNotFoundError,
   MountPathConflictError,
   PlanConflictError,
   PlanInconsistentError,
-  reconcileStatefulSet,
   StatefulSetPlan,
   type PlanResult,
 } from '../../../lib/workload/plan/index.js';
