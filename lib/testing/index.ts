@@ -9,7 +9,8 @@
 export { FakeCluster, type FakeClusterOptions } from './fake-cluster.js';
 export type { FaultHandle, FaultSpec, InjectedStatus, RequestMatcher } from './fake-faults.js';
 export type { GenerationPolicy, KindBehavior, StatusWriteKeeps } from './fake-kinds.js';
-export { revisionName, type SimulationOptions } from './fake-statefulsets.js';
+export { revisionName } from './fake-statefulsets.js';
+export type { SimulationOptions } from './fake-simulation.js';
 
 // Strategic merge patch, as the API server applies it, driven by generated patch metadata.
 export {
