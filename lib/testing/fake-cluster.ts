@@ -138,6 +138,12 @@ export interface FakeClusterOptions {
   clock?: () => Date;
   /** Per-kind storage overrides (`'example.com/v1/Widget': { statusSubresource: false }`). */
   kinds?: Record<string, Partial<KindBehavior>>;
+  /**
+   * The IPv4 range Services get cluster IPs from, like kube-apiserver's
+   * `--service-cluster-ip-range`. Default `10.96.0.0/12`. A test of code that must know the
+   * service range (a NetworkPolicy allowing it, say) sets the range it passes to that code.
+   */
+  serviceCIDR?: string;
 }
 
 const FIXED_EPOCH = new Date('2026-01-01T00:00:00Z');
@@ -160,6 +166,7 @@ export class FakeCluster implements KubePort {
         ? { strictNamespaces: options.strictNamespaces }
         : {}),
       ...(options.kinds ? { kinds: options.kinds } : {}),
+      ...(options.serviceCIDR !== undefined ? { serviceCIDR: options.serviceCIDR } : {}),
     });
     this.watches = new WatchHub(this.registry.store);
     this.desk = new RequestDesk(

@@ -87,13 +87,15 @@ export function conflictStatus(subject: StatusSubject, detail: string): KubeStat
 
 /** One field error of a 422, in the apimachinery `field.Error` vocabulary. */
 export interface FieldError {
-  /** `FieldValueRequired`, `FieldValueInvalid`, `FieldValueDuplicate`, `FieldValueNotFound`, `FieldValueForbidden`. */
+  /** The apimachinery cause type. */
   reason:
     | 'FieldValueRequired'
     | 'FieldValueInvalid'
     | 'FieldValueDuplicate'
     | 'FieldValueNotFound'
-    | 'FieldValueForbidden';
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueTooLong';
   /** Path like `spec.template.spec.containers[0].image`. */
   field: string;
   /** The text after the field, e.g. `Required value` or `Duplicate value: "app"`. */
@@ -135,6 +137,30 @@ export function notFoundField(field: string, value: unknown): FieldError {
 /** `Forbidden: detail`. */
 export function forbidden(field: string, detail: string): FieldError {
   return { reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` };
+}
+
+/** `Unsupported value: "x": supported values: "a", "b"`. */
+export function notSupported(
+  field: string,
+  value: unknown,
+  supported: readonly string[],
+): FieldError {
+  return {
+    reason: 'FieldValueNotSupported',
+    field,
+    message: `Unsupported value: ${formatValue(value)}: supported values: ${supported
+      .map((v) => JSON.stringify(v))
+      .join(', ')}`,
+  };
+}
+
+/** `Too long: may not be more than <n> bytes`. */
+export function tooLong(field: string, maxBytes: number): FieldError {
+  return {
+    reason: 'FieldValueTooLong',
+    field,
+    message: `Too long: may not be more than ${maxBytes} bytes`,
+  };
 }
 
 function formatValue(value: unknown): string {

@@ -55,6 +55,8 @@ export class FakeKubelet {
         started: true,
       })),
     };
+    // The QoS class is the API server's, set at creation; the kubelet keeps it.
+    if (pod.status?.qosClass !== undefined) next.status.qosClass = pod.status.qosClass;
     return next;
   }
 }

@@ -5,8 +5,9 @@
  * - server-managed fields: `uid` (deterministic), `resourceVersion` (the store's one counter),
  *   `creationTimestamp`, `generation` per kind (fake-kinds.ts), the initial `status` of kinds with
  *   a status subresource, and the status subresource's write rules (fake-write-rules.ts);
- * - the decode round trip (fake-normalize.ts), then the admission-like checks (fake-validation.ts)
- *   before anything is stored; an update that changes nothing stores nothing;
+ * - the decode round trip (fake-normalize.ts), then the admission-like stage (fake-admission.ts:
+ *   defaults, create-time plugins, validation, Service address allocation) before anything is
+ *   stored; an update that changes nothing stores nothing;
  * - deletion: finalizers (deletionTimestamp, removal with the last finalizer), ownerReference
  *   cascade and namespace contents.
  *
@@ -17,6 +18,7 @@ import { jsonEqual } from '../core/json.js';
 import type { DeleteOptions, ObjectRef, TypeRef } from '../kube/port.js';
 import { groupOf, resourceInfo } from '../kube/resources.js';
 import type { KubeObject } from '../kube/types.js';
+import { FakeAdmission } from './fake-admission.js';
 import {
   alreadyExistsStatus,
   forbidden,
@@ -31,7 +33,6 @@ import {
 import { kindBehavior, type KindBehavior } from './fake-kinds.js';
 import { normalizeStoredObject } from './fake-normalize.js';
 import { ObjectStore, storeKeyOf, type StoreKey } from './fake-store.js';
-import { validateObject } from './fake-validation.js';
 import {
   checkDeletePreconditions,
   copyOrDelete,
@@ -49,6 +50,8 @@ export interface RegistryOptions {
   strictNamespaces?: boolean;
   /** Per-kind storage overrides. */
   kinds?: Record<string, Partial<KindBehavior>>;
+  /** The IPv4 range cluster IPs are allocated from. */
+  serviceCIDR?: string;
 }
 
 /** The store key a request's reference names (no namespace for cluster-scoped kinds). */
@@ -61,9 +64,11 @@ export function keyOf(ref: ObjectRef): StoreKey {
 /** Objects as the API server stores them; see the module comment. */
 export class FakeRegistry {
   readonly store: ObjectStore;
+  private readonly admission: FakeAdmission;
 
   constructor(private readonly options: RegistryOptions) {
     this.store = new ObjectStore(options.clock);
+    this.admission = new FakeAdmission(this.store, options.serviceCIDR);
   }
 
   /** The patch metadata table writes are decoded with. */
@@ -130,7 +135,7 @@ export class FakeRegistry {
       else delete object.status;
     }
     const stored = this.normalize(object);
-    const errors = validateObject(stored);
+    const errors = this.admission.admitCreate(stored);
     if (errors.length > 0) throw this.invalid(stored, errors);
     if (this.store.get(storeKeyOf(stored))) {
       throw new StatusFailure(alreadyExistsStatus(this.subject(storeKeyOf(stored))));
@@ -183,7 +188,9 @@ export class FakeRegistry {
     copy.metadata.creationTimestamp ??= this.store.now();
     const behavior = this.behavior(copy);
     if (behavior.generation !== 'none') copy.metadata.generation ??= 1;
-    this.store.seed(this.normalize(copy));
+    const stored = this.normalize(copy);
+    this.admission.defaults(stored);
+    this.store.seed(stored);
   }
 
   /** Removes an object and what depends on it (namespace contents, owned objects). */
@@ -220,7 +227,9 @@ export class FakeRegistry {
     copy.metadata.uid = this.store.nextUid();
     copy.metadata.creationTimestamp = this.store.now();
     if (this.behavior(copy).generation !== 'none') copy.metadata.generation = 1;
-    return this.store.put(this.normalize(copy));
+    const stored = this.normalize(copy);
+    this.admission.prepareInternal(stored);
+    return this.store.put(stored);
   }
 
   /** Server-side update for simulated controllers: stores as given, if it changed anything. */
@@ -275,15 +284,18 @@ export class FakeRegistry {
     copyOrDelete(meta, oldMeta, 'deletionTimestamp');
     copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
     if (behavior.statusSubresource && subresource !== 'status') copyOrDelete(next, old, 'status');
-    const generation = nextGeneration(behavior, old, next);
-    if (generation === undefined) delete meta.generation;
-    else meta.generation = generation;
-    return this.normalize(next);
+    const normalized = this.normalize(next);
+    const errors = this.admission.prepareUpdate(normalized, old);
+    if (errors.length > 0) throw this.invalid(normalized, errors);
+    const generation = nextGeneration(behavior, old, normalized);
+    if (generation === undefined) delete normalized.metadata.generation;
+    else normalized.metadata.generation = generation;
+    return normalized;
   }
 
   /** Validates and stores an update (or nothing, if nothing changed); returns what is stored. */
   private commitUpdate(old: KubeObject, next: KubeObject, dryRun: boolean): KubeObject {
-    const errors = validateObject(next, old);
+    const errors = this.admission.validateUpdate(next, old);
     if (old.metadata.deletionTimestamp) {
       const before = new Set(old.metadata.finalizers ?? []);
       if ((next.metadata.finalizers ?? []).some((f) => !before.has(f))) {

@@ -20,7 +20,11 @@ import { POD, PVC, type SimulationHost } from './fake-sim-host.js';
 const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' } as const;
 const REVISION_LABEL = 'controller-revision-hash';
 
-/** `<name>-<hash>`: the revision a pod template belongs to, as in `controller-revision-hash`. */
+/**
+ * `<name>-<hash>`: the revision a pod template belongs to, as in `controller-revision-hash`. It
+ * hashes the template as given, so pass the StatefulSet as stored (read back, with the server's
+ * defaults), which is what the simulated controller hashes.
+ */
 export function revisionName(set: StatefulSet): string {
   const text = canonicalJson(set.spec.template);
   let hash = 0x811c9dc5;

@@ -7,12 +7,12 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubePort } from '../../lib/kube/client.js';
-import { asKubernetesError } from '../../lib/kube/errors.js';
-import type { KubePort, ObjectRef, Patch, WatchEvent } from '../../lib/kube/port.js';
+import type { KubePort, Patch, WatchEvent } from '../../lib/kube/port.js';
 import type { KubeObject, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../support/cluster.js';
 import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
+import { both as bothOn, expectSameFailure, refOf } from './fixtures/differential.js';
 
 const ns = useTestNamespace('fake-diff');
 let port: KubePort;
@@ -64,42 +64,9 @@ function deployment(name: string): KubeObject {
   };
 }
 
-function refOf(object: KubeObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: ns.name,
-    name: object.metadata.name ?? '',
-  };
-}
-
-type Outcome<T> =
-  { ok: true; value: T } | { ok: false; code: number; reason: string; message: string };
-
-async function outcome<T>(promise: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    const kube = asKubernetesError(error);
-    if (!kube) throw error;
-    return { ok: false, code: kube.code, reason: kube.reason, message: kube.serverMessage };
-  }
-}
-
 /** Runs `call` on the real server and on `fake`; both outcomes, real first. */
-async function both<T>(
-  fake: FakeCluster,
-  call: (kube: KubePort) => Promise<T>,
-): Promise<[Outcome<T>, Outcome<T>]> {
-  const real = await outcome(call(port));
-  const simulated = await outcome(call(fake));
-  return [real, simulated];
-}
-
-/** Expects both to fail identically (code, reason and message). */
-function expectSameFailure(real: Outcome<unknown>, simulated: Outcome<unknown>): void {
-  expect(real.ok).toBe(false);
-  expect(simulated).toEqual(real);
+function both<T>(fake: FakeCluster, call: (kube: KubePort) => Promise<T>) {
+  return bothOn(port, fake, call);
 }
 
 /** Creates on the real server and returns a fake holding the same (defaulted) objects. */
