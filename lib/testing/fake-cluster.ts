@@ -2,73 +2,29 @@
  * `FakeCluster`: an in-memory `KubePort` for unit-testing controllers without an API server.
  *
  * It answers every port call the way kube-apiserver v1.37 does for the things controllers depend
- * on. Two differential test files run the same operations against a real v1.37.2 server and
- * compare: tests/testing/strategic-merge.diff.int.test.ts (75 strategic merge patches) and
- * tests/testing/fake-cluster.diff.int.test.ts (error texts, generation, no-op writes, status
- * subresource, finalizers, selectors, watch). Modelled:
+ * on — including what the server adds to what it was sent (defaults, admission, allocated
+ * addresses), because that decides whether a reconcile with nothing to do really writes nothing.
+ * Every behaviour it models is checked against a real v1.37.2 server by the differential tests
+ * (tests/testing/*.diff.int.test.ts: the same requests to both, identical results required).
  *
- * - server-managed fields: `uid` (deterministic), `resourceVersion` (one monotonic counter, as a
- *   string), `creationTimestamp`, and `generation` per kind (StatefulSet/Job/Pod... bump on `spec`
- *   changes only, Deployment also on annotation changes, ConfigMap/Secret/Service... have none);
- *   a write that changes nothing stores nothing and keeps the resourceVersion;
- * - the status subresource: ordinary writes keep the stored `status` of kinds that have one;
- *   `{ subresource: 'status' }` writes cannot change `spec` (nor Deployment labels, nor Pod
- *   labels/annotations/finalizers/ownerReferences, nor anything but status of a custom resource)
- *   — per kind, as the registry strategies do;
- * - the real server's failures as `KubernetesError`, with its codes, reasons and message texts:
- *   404 NotFound, 409 AlreadyExists, 409 Conflict (stale resourceVersion, failed delete
- *   preconditions), 422 Invalid (see fake-validation.ts for exactly what is validated), 400/415/500
- *   for malformed patches, 403 from an optional `authorize` hook, worded like the RBAC authorizer
- *   so `KubernetesError.rbac` names the missing rule;
- * - patches of every type (fake-patch.ts), strategic merge driven by metadata generated from the
- *   real OpenAPI document (generated/patch-metadata.ts);
- * - the decode round trip: `null`s, empty lists and empty maps disappear from stored objects;
- * - list with label selectors (`=`, `==`, `!=`, `in`, `notin`, exists, `!`) and field selectors
- *   (`metadata.name`, `metadata.namespace`, pod `status.phase`/`spec.nodeName`, event
- *   `involvedObject.*`...; unsupported fields are a 400), `limit` with a `continue` token;
- * - watch: ADDED/MODIFIED/DELETED, selector-aware (an object that stops matching is DELETED for
- *   that watch), replay from a `resourceVersion`, delivered asynchronously in order;
- * - deletion: preconditions, finalizers (deletionTimestamp set, object removed when the last
- *   finalizer goes, no new finalizers meanwhile), ownerReference cascade (Background/Foreground:
- *   dependents removed at once; Orphan: their ownerReferences dropped), namespace deletion removes
- *   its contents;
- * - a request log in the adapter's own `RequestRecord` shape (the same builders produce it), fault
- *   injection (`failNext`, `latency`), and optional StatefulSet/Pod/PVC simulation
- *   (fake-simulation.ts).
+ * The full list of what is modelled and what is not is in docs/testing.md ("What FakeCluster
+ * models", "What FakeCluster does not model"); keep it current. In short, modelled: server-managed
+ * fields and generation per kind; defaulting on every write and the default admission plugins on
+ * create; validation of what controllers get wrong (422 worded like the server); the status
+ * subresource; deletion with finalizers and cascades; every patch type; selectors; watches; a
+ * request log, fault injection and an opt-in StatefulSet/Pod/PVC simulation. Not modelled:
+ * webhooks, PodSecurity, quotas, managedFields (server-side apply is approximated), RBAC beyond
+ * the `authorize` hook, retries, controllers beyond the simulation, `410 Gone`.
  *
- * Where it lives: this module holds the verbs (what each request asks for, the request log, faults
- * and authorization); fake-registry.ts the registry semantics (what is stored, server-managed
- * fields, admission-like checks, deletion); fake-watch.ts the watch fan-out.
- *
- * What FakeCluster does NOT model (keep this list in docs/testing.md):
- * - admission: no webhooks, no PodSecurity, no ResourceQuota/LimitRange, no defaulting of spec
- *   fields (no `imagePullPolicy`, `terminationMessagePath`, `protocol: TCP`, `dnsPolicy`,
- *   pod `securityContext: {}`...); only the initial `status` of a few kinds (Pod/PVC/PV Pending,
- *   Namespace Active, StatefulSet replicas 0...) is set. A patch directive that acts on a field
- *   the server would have defaulted (e.g. `securityContext: {$patch: delete}`) therefore finds
- *   nothing to act on in the fake unless the test object sets that field;
- * - validation beyond the list in fake-validation.ts; field types are not checked, unknown fields
- *   are kept and empty strings in optional fields stay (the server drops both);
- * - message texts where the server prints Go values: 422s about complex values (immutable
- *   volumeClaimTemplates...) and label-selector parse errors say the same thing in other words
- *   (codes, reasons and field paths match);
- * - managedFields: never written; server-side apply is approximated as a strategic merge of the
- *   applied configuration (no field ownership, no conflicts, no removal of fields a manager
- *   stops applying; `force` has no effect);
- * - RBAC, except through the `authorize` hook; authentication; API discovery;
- * - retries: the real adapter retries transient failures and wraps the last one in
- *   `RetryExhaustedError`; the fake answers once and throws `KubernetesError` itself. Test errors
- *   with the predicates (`isNotFound`, `isConflict`...) or `asKubernetesError`, which look through
- *   the wrapper, not with `instanceof`;
- * - the garbage collector's timing: cascades happen at once, `Foreground` is treated like
- *   `Background`, graceful pod termination is instant, and finalizers are only honoured, never run;
- * - controllers, except the opt-in StatefulSet/Pod/PVC simulation; no Deployment, Job or
- *   ReplicaSet controllers (so no `deployment.kubernetes.io/revision` annotation), no scheduler
- *   beyond the PVC checks, no kubelet, no ControllerRevisions, no Events but the simulation's;
- * - watch bookmarks, `410 Gone` for compacted history (the fake keeps all history), list
- *   pagination consistency (`continue` returns later items of the current state), `limit` on
- *   watches, `resourceVersionMatch`;
- * - subresources other than `status` (scale, eviction, token, binding...) answer 404.
+ * Where it lives:
+ * - this module: the verbs (what each request asks for) and the test helpers;
+ * - fake-requests.ts: request plumbing (log, faults, authorization, errors as `KubernetesError`);
+ * - fake-registry.ts: registry semantics (what is stored, server-managed fields, deletion), with
+ *   fake-write-rules.ts (preconditions, generation, `/status` writes) and fake-kinds.ts;
+ * - fake-admission.ts: defaults (fake-defaults*.ts, fake-services.ts, fake-quantity.ts),
+ *   create-time plugins (fake-pod-admission.ts), validation (fake-validation*.ts);
+ * - fake-watch.ts: watch fan-out and resourceVersion replay; fake-store.ts: the store itself;
+ * - fake-simulation.ts: the opt-in controllers, one module each.
  */
 import type {
   DeleteOptions,

@@ -15,10 +15,13 @@
  * `securityContext: {}`, grace period, service account mirror), volumes
  * (no source means `emptyDir: {}`, hostPath type, configMap/secret/downwardAPI/projected
  * `defaultMode: 420`, token expiry, ephemeral claim templates), and for Pods alone requests copied
- * from limits, `enableServiceLinks` and host-network host ports. Not modelled: defaults of the legacy in-tree volume types
- * (iscsi, rbd, azureDisk, scaleIO), pod-level resources, quantity canonicalisation.
+ * from limits, `enableServiceLinks` and host-network host ports; quantities in resources and
+ * `emptyDir.sizeLimit` are stored in the server's canonical text (fake-quantity.ts). Not modelled:
+ * defaults of the legacy in-tree volume types (iscsi, rbd, azureDisk, scaleIO) and pod-level
+ * resources beyond their quantities.
  */
 import { isPlainObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { canonicalQuantity, canonicalRequirements } from './fake-quantity.js';
 
 /** Volume sources in the order kube-apiserver counts them (validation reports the second one). */
 export const VOLUME_SOURCES = [
@@ -128,6 +131,7 @@ export function defaultContainer(container: JsonObject): void {
   orSetString(container, 'terminationMessagePath', '/dev/termination-log');
   orSetString(container, 'terminationMessagePolicy', 'File');
   orSet(container, 'resources', {});
+  canonicalRequirements(child(container, 'resources'));
   eachIn(container, 'ports', (port) => orSetString(port, 'protocol', 'TCP'));
   eachIn(container, 'env', (env) => {
     const valueFrom = child(env, 'valueFrom');
@@ -151,6 +155,10 @@ function defaultVolume(volume: JsonObject): void {
   }
   const hostPath = child(volume, 'hostPath');
   if (hostPath) orSet(hostPath, 'type', '');
+  const emptyDir = child(volume, 'emptyDir');
+  if (typeof emptyDir?.sizeLimit === 'string') {
+    emptyDir.sizeLimit = canonicalQuantity(emptyDir.sizeLimit, false);
+  }
   for (const source of ['secret', 'configMap'] as const) {
     const found = child(volume, source);
     if (found) orSet(found, 'defaultMode', DEFAULT_MODE);
@@ -180,6 +188,7 @@ function defaultVolume(volume: JsonObject): void {
 /** The defaults of a PersistentVolumeClaim spec (also in claim templates). */
 export function defaultClaimSpec(spec: JsonObject): void {
   orSet(spec, 'volumeMode', 'Filesystem');
+  canonicalRequirements(child(spec, 'resources'));
 }
 
 /** Defaults a pod spec in place: a Pod's `spec` or a workload template's `spec.template.spec`. */
@@ -193,6 +202,7 @@ export function defaultPodSpec(spec: JsonObject): void {
   orSetString(spec, 'dnsPolicy', 'ClusterFirst');
   orSet(spec, 'securityContext', {});
   orSetString(spec, 'schedulerName', 'default-scheduler');
+  canonicalRequirements(child(spec, 'resources'));
   // The deprecated `serviceAccount` mirrors `serviceAccountName` (either one may be sent).
   const account = spec.serviceAccountName || spec.serviceAccount;
   if (typeof account === 'string' && account !== '') {

@@ -25,6 +25,7 @@ import {
   orSet,
   orSetString,
 } from './fake-defaults-pod.js';
+import { canonicalResourceList } from './fake-quantity.js';
 import { defaultService } from './fake-services.js';
 
 type Defaulter = (object: JsonObject) => void;
@@ -39,6 +40,7 @@ const DEFAULTERS: Readonly<Record<string, Defaulter>> = {
     withSpec(volume, (spec) => {
       orSetString(spec, 'persistentVolumeReclaimPolicy', 'Retain');
       orSet(spec, 'volumeMode', 'Filesystem');
+      canonicalResourceList(spec.capacity);
       const hostPath = child(spec, 'hostPath');
       if (hostPath) orSet(hostPath, 'type', '');
     }),

@@ -189,6 +189,69 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
     );
   });
 
+  it('quantities: stored in the canonical text, resource lists rounded up to milli', async () => {
+    const sent = [
+      '1024Mi',
+      '0.5',
+      '1000m',
+      '1e3',
+      '2048Ki',
+      '1.5Gi',
+      '100M',
+      '1000000',
+      '0.1',
+      '1500m',
+      '1k',
+      '1024',
+      '5Gi',
+      '512Mi',
+      '0',
+      '2.5',
+      '10e2',
+      '1E6',
+      '123456789',
+      '1.0',
+      '1000Ki',
+      '0.001',
+      '0.0001',
+      '+3',
+      '0.5Ki',
+      '3000Mi',
+      '7e-3',
+    ];
+    const containers = sent.map((quantity, i) => ({
+      name: `c${i}`,
+      image: 'registry.invalid/app:1',
+      resources: {
+        limits: { memory: quantity, cpu: quantity },
+        requests: { 'ephemeral-storage': quantity },
+      },
+    }));
+    await createOnBoth(
+      statefulSet(
+        fresh('quantities'),
+        {
+          containers,
+          volumes: [
+            { name: 'cache', emptyDir: { sizeLimit: '0.0001' } },
+            { name: 'ram', emptyDir: { sizeLimit: '2048Mi' } },
+          ],
+        },
+        {
+          volumeClaimTemplates: [
+            {
+              metadata: { name: 'data' },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                resources: { requests: { storage: '1024Gi' } },
+              },
+            },
+          ],
+        },
+      ),
+    );
+  });
+
   it('pod spec fields: policies, scheduler, security context, grace period, service account', async () => {
     await createOnBoth(statefulSet(fresh('podspec'), {}));
     await createOnBoth(statefulSet(fresh('account'), { serviceAccountName: 'charm' }));
@@ -358,6 +421,12 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
       },
     });
     await createOnBoth(claim(fresh('claim')), fake);
+    await createOnBoth(
+      claim(fresh('sized'), {
+        resources: { requests: { storage: '0.5Gi' }, limits: { storage: '2048Mi' } },
+      }),
+      fake,
+    );
     await createOnBoth(claim(fresh('no-class'), { storageClassName: '' }), fake);
     await createOnBoth(
       claim(fresh('block'), { storageClassName: 'fixed-size', volumeMode: 'Block' }),
