@@ -72,7 +72,10 @@ import type { PatchMetadataTable } from './strategic-merge-metadata.js';
 
 /** How a `FakeCluster` behaves; every option has a default that suits a plain unit test. */
 export interface FakeClusterOptions {
-  /** Objects present from the start, stored as given (status included), without requests. */
+  /**
+   * Objects present from the start, stored as given (status included) with the server's defaults
+   * filled in, as a read from a real cluster would return them; no requests, no validation.
+   */
   objects?: KubeObject[];
   /** Patch metadata; defaults to the table generated from the test cluster's OpenAPI document. */
   patchMetadata?: PatchMetadataTable;
@@ -317,8 +320,9 @@ export class FakeCluster implements KubePort {
 
   /**
    * Puts objects in place as they are (status, uid, generation and — when it is newer than every
-   * version so far — resourceVersion included; missing server fields are filled), without requests
-   * or validation: the state a test starts from. Simulated controllers (if on) then catch up.
+   * version so far — resourceVersion included; missing server fields and defaults are filled, but
+   * no create-time admission runs), without requests or validation: the state a test starts from.
+   * Simulated controllers (if on) then catch up.
    */
   seed(...objects: KubeObject[]): void {
     for (const object of objects) this.registry.seed(object);
