@@ -10,23 +10,15 @@
  * parse are left alone (the server would refuse them; the fake does not validate quantities).
  */
 import { isPlainObject, type JsonObject } from '../core/json.js';
+import { parseQuantity, type Quantity } from '../storage/quantity.js';
 
 const BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
-const DECIMAL: Readonly<Record<string, number>> = {
-  n: -9,
-  u: -6,
-  m: -3,
-  '': 0,
-  k: 3,
-  M: 6,
-  G: 9,
-  T: 12,
-  P: 15,
-  E: 18,
-};
-const DECIMAL_BY_EXPONENT = new Map(Object.entries(DECIMAL).map(([s, e]) => [e, s]));
-const GRAMMAR = /^([+-]?)(\d*)(?:\.(\d*))?([a-zA-Z]*|[eE][+-]?\d+)$/;
+const DECIMAL_BY_EXPONENT = new Map(
+  ['n', 'u', 'm', '', 'k', 'M', 'G', 'T', 'P', 'E'].map((suffix, i) => [3 * i - 9, suffix]),
+);
+const PARTS = /^([+-]?)(\d*)(?:\.(\d*))?(.*)$/;
 
+/** A quantity as written (digits, format) and its exact value from the one quantity parser. */
 interface Parsed {
   negative: boolean;
   /** The digits before and after the point, as written. */
@@ -35,24 +27,32 @@ interface Parsed {
   format: 'binary' | 'decimal' | 'exponent';
   /** Power of 1024 (binary) or of 10 (decimal, exponent) the suffix stands for. */
   power: number;
-  /** The exponent letter as written (`e` or `E`), for exponent quantities. */
+  value: Quantity;
+}
+
+/** log10 of a power of ten. */
+function log10(power: bigint): number {
+  return power.toString().length - 1;
 }
 
 function parse(text: string): Parsed | undefined {
-  const match = GRAMMAR.exec(text);
-  if (!match) return undefined;
-  const [, sign = '', whole = '', fraction = '', suffix = ''] = match;
-  if (whole === '' && fraction === '') return undefined;
-  const negative = sign === '-';
-  const binary = BINARY.indexOf(suffix);
-  if (suffix !== '' && binary > 0)
-    return { negative, whole, fraction, format: 'binary', power: binary };
-  if (suffix in DECIMAL)
-    return { negative, whole, fraction, format: 'decimal', power: DECIMAL[suffix] ?? 0 };
-  if (/^[eE][+-]?\d+$/.test(suffix)) {
-    return { negative, whole, fraction, format: 'exponent', power: Number(suffix.slice(1)) };
+  let value: Quantity;
+  let unit: Quantity;
+  const [, sign = '', whole = '', fraction = '', suffix = ''] = PARTS.exec(text) ?? [];
+  try {
+    value = parseQuantity(text);
+    unit = parseQuantity(`1${suffix}`);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  const negative = sign === '-';
+  if (suffix.endsWith('i')) {
+    const power = BINARY.indexOf(suffix);
+    return { negative, whole, fraction, format: 'binary', power, value };
+  }
+  const power = log10(unit.numerator) - log10(unit.denominator);
+  const format = /^[eE]/.test(suffix) ? 'exponent' : 'decimal';
+  return { negative, whole, fraction, format, power, value };
 }
 
 /** Whether the server keeps the text as written (its parser's "already canonical" fast path). */
@@ -89,12 +89,9 @@ function decimalParts(value: bigint, exponent: number): [bigint, number] {
 export function canonicalQuantity(text: string, roundToMilli: boolean): string {
   const q = parse(text);
   if (!q) return text;
-  // The exact value as numerator × 10^scale (binary suffixes multiply the numerator).
-  let numerator = BigInt(q.whole + q.fraction || '0');
-  let scale = -q.fraction.length;
-  if (q.format === 'binary') numerator *= 1024n ** BigInt(q.power);
-  else scale += q.power;
-  if (q.negative) numerator = -numerator;
+  // The exact value as numerator × 10^scale (the parser's denominator is a power of ten).
+  let numerator = q.value.numerator;
+  let scale = -log10(q.value.denominator);
   const floor = roundToMilli ? -3 : -9;
   const rounds = scale < floor && numerator % 10n ** BigInt(floor - scale) !== 0n;
   if (keptAsWritten(q) && !(roundToMilli && scale < -3)) return text;
