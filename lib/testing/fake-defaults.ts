@@ -107,18 +107,24 @@ function defaultStatefulSet(set: JsonObject): void {
   defaultTemplate(spec);
 }
 
+/**
+ * A Deployment's or DaemonSet's strategy at `field`: type RollingUpdate unless set, and for
+ * RollingUpdate the given parameters where absent.
+ */
+function defaultRollingStrategy(spec: JsonObject, field: string, rolling: JsonObject): void {
+  const strategy = child(spec, field) ?? {};
+  spec[field] = strategy;
+  orSetString(strategy, 'type', 'RollingUpdate');
+  if (strategy.type !== 'RollingUpdate') return;
+  const parameters = child(strategy, 'rollingUpdate') ?? {};
+  for (const [key, value] of Object.entries(rolling)) orSet(parameters, key, value);
+  strategy.rollingUpdate = parameters;
+}
+
 function defaultDeployment(deployment: JsonObject): void {
   withSpec(deployment, (spec) => {
     orSet(spec, 'replicas', 1);
-    const strategy = child(spec, 'strategy') ?? {};
-    spec.strategy = strategy;
-    orSetString(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') {
-      const rolling = child(strategy, 'rollingUpdate') ?? {};
-      orSet(rolling, 'maxUnavailable', '25%');
-      orSet(rolling, 'maxSurge', '25%');
-      strategy.rollingUpdate = rolling;
-    }
+    defaultRollingStrategy(spec, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
     orSet(spec, 'revisionHistoryLimit', 10);
     orSet(spec, 'progressDeadlineSeconds', 600);
     defaultTemplate(spec);
@@ -127,15 +133,7 @@ function defaultDeployment(deployment: JsonObject): void {
 
 function defaultDaemonSet(set: JsonObject): void {
   withSpec(set, (spec) => {
-    const strategy = child(spec, 'updateStrategy') ?? {};
-    spec.updateStrategy = strategy;
-    orSetString(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') {
-      const rolling = child(strategy, 'rollingUpdate') ?? {};
-      orSet(rolling, 'maxUnavailable', 1);
-      orSet(rolling, 'maxSurge', 0);
-      strategy.rollingUpdate = rolling;
-    }
+    defaultRollingStrategy(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
     orSet(spec, 'revisionHistoryLimit', 10);
     defaultTemplate(spec);
   });

@@ -5,27 +5,13 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { asKubernetesError } from '../../lib/kube/errors.js';
-import type { Patch } from '../../lib/kube/port.js';
 import type { KubeObject, Pod, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import { FakeClusterError } from '../../lib/testing/fake-errors.js';
 import { cidrProblems } from '../../lib/testing/fake-ip.js';
-import { statefulSet, STS_REF } from './fixtures/objects.js';
+import { gatewayCapabilityPatch, statefulSet, STS_REF } from './fixtures/objects.js';
 
-const CAPABILITY_PATCH: Patch = {
-  type: 'strategic',
-  body: {
-    spec: {
-      template: {
-        spec: {
-          initContainers: [{ name: 'init', image: 'ghcr.io/angelnu/pod-gateway:v1.13.0' }],
-          containers: [{ name: 'sidecar', image: 'ghcr.io/angelnu/pod-gateway:v1.13.0' }],
-          volumes: [{ name: 'config', configMap: { name: 'settings' } }],
-        },
-      },
-    },
-  },
-};
+const CAPABILITY_PATCH = gatewayCapabilityPatch();
 
 describe('FakeCluster defaults what the API server defaults', () => {
   it('a new container gets pull policy, termination message, resources and port protocol', async () => {
@@ -69,7 +55,7 @@ describe('FakeCluster defaults what the API server defaults', () => {
     expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
     expect(second.metadata.generation).toBe(2);
     expect(first.spec.template.spec.volumes).toEqual([
-      { name: 'config', configMap: { name: 'settings', defaultMode: 420 } },
+      { name: 'gateway-config', configMap: { name: 'gateway-settings', defaultMode: 420 } },
     ]);
   });
 

@@ -9,28 +9,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jsonEqual } from '../../lib/core/json.js';
-import { createKubePort } from '../../lib/kube/client.js';
 import { registerResource } from '../../lib/kube/resources.js';
-import type { KubePort, ObjectRef, Patch } from '../../lib/kube/port.js';
+import type { ObjectRef, Patch } from '../../lib/kube/port.js';
 import type { Container, KubeObject, Pod, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
-import { kubeconfigPath, useTestNamespace } from '../support/cluster.js';
+import { gatewayCapabilityPatch } from './fixtures/objects.js';
 import {
-  both,
   comparable,
   expectSameFailure,
   refOf,
   TEST_SERVICE_CIDR,
   type Outcome,
+  podlessStatefulSet,
+  useDifferential,
 } from './fixtures/differential.js';
 
-const ns = useTestNamespace('defaults-diff');
-let port: KubePort;
-let counter = 0;
+const diff = useDifferential('defaults-diff');
+const { ns, fresh } = diff;
 const cleanup: ObjectRef[] = [];
 
 beforeAll(() => {
-  port = createKubePort({ kubeconfigPath, retry: { maxAttempts: 1 } });
   // Kinds the charmkit port does not map out of the box.
   registerResource(
     { apiVersion: 'apps/v1', kind: 'ReplicaSet' },
@@ -44,13 +42,8 @@ beforeAll(() => {
 
 afterAll(async () => {
   // Cluster-scoped objects outlive the test namespace.
-  for (const ref of cleanup) await port.delete(ref).catch(() => undefined);
+  for (const ref of cleanup) await diff.port.delete(ref).catch(() => undefined);
 });
-
-function fresh(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${counter}`;
-}
 
 function newFake(): FakeCluster {
   return new FakeCluster({ serviceCIDR: TEST_SERVICE_CIDR });
@@ -61,7 +54,7 @@ async function createOnBoth<T extends KubeObject>(
   object: T,
   fake: FakeCluster = newFake(),
 ): Promise<{ real: T; simulated: T; fake: FakeCluster }> {
-  const [real, simulated] = await both(port, fake, (k) => k.create(object));
+  const [real, simulated] = await diff.both(fake, (k) => k.create(object));
   if (!real.ok || !simulated.ok) {
     expect({ simulated: brief(simulated) }).toEqual({ simulated: brief(real) });
     throw new Error('unreachable: both creates should have succeeded');
@@ -76,20 +69,7 @@ function brief(o: Outcome<unknown>): unknown {
 
 /** A StatefulSet with no pods (replicas 0) and the given pod spec. */
 function statefulSet(name: string, podSpec: Record<string, unknown>, spec = {}): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }], ...podSpec },
-      },
-      ...spec,
-    },
-  } as StatefulSet;
+  return podlessStatefulSet(name, ns.name, podSpec, spec);
 }
 
 describe('defaulting on create: FakeCluster stores what kube-apiserver stores', () => {
@@ -376,7 +356,7 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
       },
       selector: { matchLabels: { app: 'ds' } },
     });
-    const [realSet, fakeSet] = await both(port, newFake(), (k) => k.create(daemonSet));
+    const [realSet, fakeSet] = await diff.both(newFake(), (k) => k.create(daemonSet));
     if (!realSet.ok || !fakeSet.ok) throw new Error('both DaemonSet creates should succeed');
     expect(realSet.value.metadata.annotations).toEqual({
       'deprecated.daemonset.template.generation': '1',
@@ -398,7 +378,7 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
         },
       },
     };
-    const [real, simulated] = await both(port, newFake(), (k) => k.create(job));
+    const [real, simulated] = await diff.both(newFake(), (k) => k.create(job));
     const templateSpec = (o: Outcome<KubeObject>) =>
       o.ok ? (o.value.spec as { template: { spec: unknown } }).template.spec : o;
     expect(templateSpec(simulated)).toEqual(templateSpec(real));
@@ -408,7 +388,11 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
     const fake = newFake();
     // The test cluster's default class, so the DefaultStorageClass plugin has the same choice.
     fake.seed(
-      await port.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'standard' }),
+      await diff.port.get({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: 'standard',
+      }),
     );
     const claim = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
       apiVersion: 'v1',
@@ -488,7 +472,7 @@ describe('defaulting on update: what a patch or replace leaves out is not a chan
         },
       },
     };
-    const [patchedReal, patchedFake] = await both(port, fake, (k) => k.patch(ref, patch));
+    const [patchedReal, patchedFake] = await diff.both(fake, (k) => k.patch(ref, patch));
     expect(patchedReal.ok && patchedReal.value.metadata.resourceVersion).toBe(
       real.metadata.resourceVersion,
     );
@@ -502,10 +486,10 @@ describe('defaulting on update: what a patch or replace leaves out is not a chan
     const sent = statefulSet(real.metadata.name ?? '', {});
     const rvReal = real.metadata.resourceVersion;
     const rvFake = fake.peek(ref)?.metadata.resourceVersion;
-    const [replacedReal, replacedFake] = await both(port, fake, (k) =>
+    const [replacedReal, replacedFake] = await diff.both(fake, (k) =>
       k.replace({
         ...sent,
-        metadata: { ...sent.metadata, resourceVersion: k === port ? rvReal : rvFake },
+        metadata: { ...sent.metadata, resourceVersion: diff.isReal(k) ? rvReal : rvFake },
       }),
     );
     expect(replacedReal.ok && replacedReal.value.metadata.resourceVersion).toBe(rvReal);
@@ -535,7 +519,7 @@ describe('defaulting on update: what a patch or replace leaves out is not a chan
         },
       },
     };
-    const [patchedReal, patchedFake] = await both(port, fake, (k) => k.patch(ref, patch));
+    const [patchedReal, patchedFake] = await diff.both(fake, (k) => k.patch(ref, patch));
     if (!patchedReal.ok || !patchedFake.ok) throw new Error('both patches should succeed');
     expect(comparable(patchedFake.value)).toEqual(comparable(patchedReal.value));
   });
@@ -549,7 +533,7 @@ describe('defaulting on update: what a patch or replace leaves out is not a chan
         spec: { template: { spec: { containers: [{ name: 'app', imagePullPolicy: 'Always' }] } } },
       },
     };
-    const [patchedReal, patchedFake] = await both(port, fake, (k) => k.patch(ref, patch));
+    const [patchedReal, patchedFake] = await diff.both(fake, (k) => k.patch(ref, patch));
     if (!patchedReal.ok || !patchedFake.ok) throw new Error('both patches should succeed');
     expect(patchedReal.value.metadata.generation).toBe(2);
     expect(comparable(patchedFake.value)).toEqual(comparable(patchedReal.value));
@@ -557,39 +541,7 @@ describe('defaulting on update: what a patch or replace leaves out is not a chan
 });
 
 describe('the no-op a capability relies on', () => {
-  /** What a VPN-style capability sends: an init container, a sidecar, a ConfigMap volume. */
-  const capabilityPatch: Patch = {
-    type: 'strategic',
-    body: {
-      spec: {
-        template: {
-          metadata: { annotations: { 'charmkit.dev/settings-hash': 'abc123' } },
-          spec: {
-            initContainers: [
-              {
-                name: 'gateway-init',
-                image: 'ghcr.io/angelnu/pod-gateway:v1.13.0',
-                command: ['/bin/client_init.sh'],
-                env: [{ name: 'gateway', value: 'gluetun.media.svc.cluster.local' }],
-                securityContext: { capabilities: { add: ['NET_ADMIN', 'NET_RAW'] } },
-                volumeMounts: [{ name: 'gateway-config', mountPath: '/config', readOnly: true }],
-              },
-            ],
-            containers: [
-              {
-                name: 'gateway-sidecar',
-                image: 'ghcr.io/angelnu/pod-gateway:v1.13.0',
-                command: ['/bin/client_sidecar.sh'],
-                securityContext: { capabilities: { add: ['NET_ADMIN'] } },
-                volumeMounts: [{ name: 'gateway-config', mountPath: '/config', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'gateway-config', configMap: { name: 'gateway-settings' } }],
-          },
-        },
-      },
-    },
-  };
+  const capabilityPatch = gatewayCapabilityPatch();
 
   it('the second identical patch writes nothing on either; the first is seen as a change by a naive comparison on both', async () => {
     const minimal = statefulSet(fresh('noop'), {});
@@ -597,7 +549,7 @@ describe('the no-op a capability relies on', () => {
     const ref = refOf(real);
 
     // Read back: both hold fields the controller never sent.
-    const [readReal, readFake] = await both(port, fake, (k) => k.get<StatefulSet>(ref));
+    const [readReal, readFake] = await diff.both(fake, (k) => k.get<StatefulSet>(ref));
     if (!readReal.ok || !readFake.ok) throw new Error('both reads should succeed');
     expect(comparable(readFake.value)).toEqual(comparable(readReal.value));
     const sentContainer = minimal.spec.template.spec.containers[0];
@@ -605,14 +557,14 @@ describe('the no-op a capability relies on', () => {
       expect(jsonEqual(read.spec.template.spec.containers[0], sentContainer)).toBe(false);
     }
 
-    const [firstReal, firstFake] = await both(port, fake, (k) =>
+    const [firstReal, firstFake] = await diff.both(fake, (k) =>
       k.patch<StatefulSet>(ref, capabilityPatch),
     );
     if (!firstReal.ok || !firstFake.ok) throw new Error('both first patches should succeed');
     expect(comparable(firstFake.value)).toEqual(comparable(firstReal.value));
     expect(firstReal.value.metadata.generation).toBe(2);
 
-    const [secondReal, secondFake] = await both(port, fake, (k) =>
+    const [secondReal, secondFake] = await diff.both(fake, (k) =>
       k.patch<StatefulSet>(ref, capabilityPatch),
     );
     if (!secondReal.ok || !secondFake.ok) throw new Error('both second patches should succeed');
@@ -646,7 +598,7 @@ describe('the no-op a capability relies on', () => {
         },
       },
     };
-    const [patchedReal, patchedFake] = await both(port, fake, (k) => k.patch(refOf(real), broken));
+    const [patchedReal, patchedFake] = await diff.both(fake, (k) => k.patch(refOf(real), broken));
     expectSameFailure(patchedReal, patchedFake);
   });
 });

@@ -5,33 +5,21 @@
  * object or patch to both; both must store the same object (allocated addresses checked for shape,
  * then masked) or refuse it with the same code, reason, message and causes.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort } from '../../lib/kube/client.js';
-import type { KubePort, Patch } from '../../lib/kube/port.js';
+import { describe, expect, it } from '@jest/globals';
+import type { Patch } from '../../lib/kube/port.js';
 import type { KubeObject } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
-import { kubeconfigPath, useTestNamespace } from '../support/cluster.js';
 import {
-  both,
   comparable,
   expectSameFailure,
   refOf,
   TEST_SERVICE_CIDR,
   type Outcome,
+  useDifferential,
 } from './fixtures/differential.js';
 
-const ns = useTestNamespace('network-diff');
-let port: KubePort;
-let counter = 0;
-
-beforeAll(() => {
-  port = createKubePort({ kubeconfigPath, retry: { maxAttempts: 1 } });
-});
-
-function fresh(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${counter}`;
-}
+const diff = useDifferential('network-diff');
+const { ns, fresh } = diff;
 
 function newFake(): FakeCluster {
   return new FakeCluster({ serviceCIDR: TEST_SERVICE_CIDR });
@@ -62,7 +50,7 @@ function expectSameOutcome(real: Outcome<KubeObject>, simulated: Outcome<KubeObj
 }
 
 async function createBoth(object: KubeObject, fake = newFake()) {
-  const [real, simulated] = await both(port, fake, (k) => k.create(object));
+  const [real, simulated] = await diff.both(fake, (k) => k.create(object));
   expectSameOutcome(real, simulated);
   return { real, simulated, fake };
 }
@@ -160,7 +148,7 @@ describe('NetworkPolicy: defaults', () => {
     if (!real.ok || !simulated.ok) throw new Error('both creates should succeed');
     const ref = refOf(object);
     const patch: Patch = { type: 'strategic', body: { spec: object.spec as never } };
-    const [again, againFake] = await both(port, fake, (k) => k.patch(ref, patch));
+    const [again, againFake] = await diff.both(fake, (k) => k.patch(ref, patch));
     expect(again.ok && again.value.metadata.resourceVersion).toBe(
       real.value.metadata.resourceVersion,
     );
@@ -172,7 +160,7 @@ describe('NetworkPolicy: defaults', () => {
       type: 'merge',
       body: { spec: { ingress: [{ from: [{ podSelector: {} }] }] } },
     };
-    const [widened, widenedFake] = await both(port, fake, (k) => k.patch(ref, widen));
+    const [widened, widenedFake] = await diff.both(fake, (k) => k.patch(ref, widen));
     expectSameOutcome(widened, widenedFake);
   });
 });
@@ -246,7 +234,7 @@ describe('NetworkPolicy: what the server refuses', () => {
     ],
   ])('%s', async (_name, spec) => {
     const object = policy(spec);
-    const [real, simulated] = await both(port, newFake(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(newFake(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
@@ -257,7 +245,7 @@ describe('NetworkPolicy: what the server refuses', () => {
       type: 'merge',
       body: { spec: { egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] } },
     };
-    const [real, simulated] = await both(port, fake, (k) => k.patch(refOf(object), open));
+    const [real, simulated] = await diff.both(fake, (k) => k.patch(refOf(object), open));
     expectSameOutcome(real, simulated);
   });
 });
@@ -303,13 +291,14 @@ describe('Service: defaults and allocation', () => {
 
   it('a requested cluster IP is kept; taken or outside the range it is refused on both', async () => {
     const fake = newFake();
-    const address = `10.96.${200 + (Date.now() % 50)}.${(counter % 200) + 20}`;
+    // An address the shared test cluster is unlikely to have handed out already.
+    const address = `10.96.${200 + (Date.now() % 50)}.${20 + (process.pid % 200)}`;
     await createBoth(service({ clusterIP: address, ports: [{ port: 80 }] }), fake);
     const second = service({ clusterIP: address, ports: [{ port: 80 }] });
-    const [taken, takenFake] = await both(port, fake, (k) => k.create(second));
+    const [taken, takenFake] = await diff.both(fake, (k) => k.create(second));
     expectSameFailure(taken, takenFake);
     const third = service({ clusterIP: '1.2.3.4', ports: [{ port: 80 }] });
-    const [outside, outsideFake] = await both(port, fake, (k) => k.create(third));
+    const [outside, outsideFake] = await diff.both(fake, (k) => k.create(third));
     expectSameFailure(outside, outsideFake);
   });
 
@@ -335,9 +324,9 @@ describe('Service: defaults and allocation', () => {
       return copy;
     };
     // A replace without the allocated and defaulted fields changes nothing.
-    const [replaced, replacedFake] = await both(port, fake, (k) =>
+    const [replaced, replacedFake] = await diff.both(fake, (k) =>
       k.replace(
-        k === port
+        diff.isReal(k)
           ? strip(real.value, real.value.metadata.resourceVersion)
           : strip(simulated.value, simulated.value.metadata.resourceVersion),
       ),
@@ -348,15 +337,15 @@ describe('Service: defaults and allocation', () => {
     expect(replacedFake.ok && replacedFake.value.metadata.resourceVersion).toBe(
       simulated.value.metadata.resourceVersion,
     );
-    const [nulled, nulledFake] = await both(port, fake, (k) =>
+    const [nulled, nulledFake] = await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { spec: { clusterIP: null } } }),
     );
     expectSameOutcome(nulled, nulledFake);
-    const [headless, headlessFake] = await both(port, fake, (k) =>
+    const [headless, headlessFake] = await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { spec: { clusterIP: 'None', clusterIPs: ['None'] } } }),
     );
     expectSameFailure(headless, headlessFake);
-    const [added, addedFake] = await both(port, fake, (k) =>
+    const [added, addedFake] = await diff.both(fake, (k) =>
       k.patch(ref, {
         type: 'strategic',
         body: { spec: { ports: [{ name: 'metrics', port: 9090 }] } },
@@ -409,12 +398,12 @@ describe('Service: what the server refuses', () => {
     ['a selector key with a space', { selector: { 'bad key': 'x' }, ports: [{ port: 80 }] }],
   ])('%s', async (_name, spec) => {
     const object = service(spec);
-    const [real, simulated] = await both(port, newFake(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(newFake(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
   it.each([['a.b'], ['Bad'], ['-ab'], ['a_b'], ['x'.repeat(64)]])('the name %s', async (name) => {
-    const [real, simulated] = await both(port, newFake(), (k) =>
+    const [real, simulated] = await diff.both(newFake(), (k) =>
       k.create(service({ ports: [{ port: 80 }] }, name)),
     );
     expectSameFailure(real, simulated);

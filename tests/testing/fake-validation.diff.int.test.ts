@@ -5,41 +5,23 @@
  * the text a controller shows in its status. Valid neighbours of each case are accepted by both
  * and stored the same.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort } from '../../lib/kube/client.js';
-import type { KubePort, Patch } from '../../lib/kube/port.js';
+import { describe, expect, it } from '@jest/globals';
+import type { Patch } from '../../lib/kube/port.js';
 import type { KubeObject, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
-import { kubeconfigPath, useTestNamespace } from '../support/cluster.js';
-import { both, comparable, expectSameFailure, refOf } from './fixtures/differential.js';
+import {
+  comparable,
+  expectSameFailure,
+  podlessStatefulSet,
+  refOf,
+  useDifferential,
+} from './fixtures/differential.js';
 
-const ns = useTestNamespace('validation-diff');
-let port: KubePort;
-let counter = 0;
-
-beforeAll(() => {
-  port = createKubePort({ kubeconfigPath, retry: { maxAttempts: 1 } });
-});
-
-function fresh(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${counter}`;
-}
+const diff = useDifferential('validation-diff');
+const { ns, fresh } = diff;
 
 function statefulSet(podSpec: Record<string, unknown>, name = fresh('sts')): StatefulSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    metadata: { name, namespace: ns.name },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: 'x' } },
-      template: {
-        metadata: { labels: { app: 'x' } },
-        spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }], ...podSpec },
-      },
-    },
-  } as StatefulSet;
+  return podlessStatefulSet(name, ns.name, podSpec);
 }
 
 function configMap(extra: Record<string, unknown>, name = fresh('cm')): KubeObject {
@@ -47,12 +29,12 @@ function configMap(extra: Record<string, unknown>, name = fresh('cm')): KubeObje
 }
 
 async function expectBothRefuse(object: KubeObject): Promise<void> {
-  const [real, simulated] = await both(port, new FakeCluster(), (k) => k.create(object));
+  const [real, simulated] = await diff.both(new FakeCluster(), (k) => k.create(object));
   expectSameFailure(real, simulated);
 }
 
 async function expectBothStore(object: KubeObject, fake = new FakeCluster()): Promise<FakeCluster> {
-  const [real, simulated] = await both(port, fake, (k) => k.create(object));
+  const [real, simulated] = await diff.both(fake, (k) => k.create(object));
   if (!real.ok || !simulated.ok) {
     expect({ simulated }).toEqual({ simulated: real });
     throw new Error('both creates should succeed');
@@ -148,7 +130,7 @@ describe('pod templates: what the server refuses', () => {
         },
       },
     };
-    const [real, simulated] = await both(port, fake, (k) => k.patch(refOf(object), patch));
+    const [real, simulated] = await diff.both(fake, (k) => k.patch(refOf(object), patch));
     expectSameFailure(real, simulated);
   });
 });
@@ -190,12 +172,10 @@ describe('ConfigMaps', () => {
       { immutable: false },
       { immutable: null, data: { a: '3' } },
     ]) {
-      const [real, simulated] = await both(port, fake, (k) =>
-        k.patch(ref, { type: 'merge', body }),
-      );
+      const [real, simulated] = await diff.both(fake, (k) => k.patch(ref, { type: 'merge', body }));
       expectSameFailure(real, simulated);
     }
-    const [real, simulated] = await both(port, fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { metadata: { labels: { a: 'b' } } } }),
     );
     expect(real.ok && simulated.ok).toBe(true);
@@ -206,7 +186,7 @@ describe('ConfigMaps', () => {
   it('a mutable ConfigMap can be made immutable with new data in one write', async () => {
     const object = configMap({ data: { a: '1' } });
     const fake = await expectBothStore(object);
-    const [real, simulated] = await both(port, fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.patch(refOf(object), { type: 'merge', body: { immutable: true, data: { a: '9' } } }),
     );
     if (!real.ok || !simulated.ok) throw new Error('both patches should succeed');
