@@ -21,6 +21,7 @@
  * resources beyond their quantities.
  */
 import { isPlainObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { dropZeroValues } from './fake-omitempty.js';
 import { canonicalQuantity, canonicalRequirements } from './fake-quantity.js';
 
 /** Volume sources in the order kube-apiserver counts them (validation reports the second one). */
@@ -115,6 +116,7 @@ function defaultHttpGet(handler: JsonObject | undefined): void {
 
 function defaultProbe(probe: JsonObject | undefined): void {
   if (!probe) return;
+  dropZeroValues(probe, 'probe');
   orSetNumber(probe, 'timeoutSeconds', 1);
   orSetNumber(probe, 'periodSeconds', 10);
   orSetNumber(probe, 'successThreshold', 1);
@@ -126,14 +128,20 @@ function defaultProbe(probe: JsonObject | undefined): void {
 
 /** Defaults one container (regular, init or ephemeral). */
 export function defaultContainer(container: JsonObject): void {
+  dropZeroValues(container, 'container');
+  eachIn(container, 'volumeMounts', (mount) => dropZeroValues(mount, 'volumeMount'));
   const image = typeof container.image === 'string' ? container.image : '';
   orSetString(container, 'imagePullPolicy', defaultPullPolicy(image));
   orSetString(container, 'terminationMessagePath', '/dev/termination-log');
   orSetString(container, 'terminationMessagePolicy', 'File');
   orSet(container, 'resources', {});
   canonicalRequirements(child(container, 'resources'));
-  eachIn(container, 'ports', (port) => orSetString(port, 'protocol', 'TCP'));
+  eachIn(container, 'ports', (port) => {
+    dropZeroValues(port, 'containerPort');
+    orSetString(port, 'protocol', 'TCP');
+  });
   eachIn(container, 'env', (env) => {
+    dropZeroValues(env, 'envVar');
     const valueFrom = child(env, 'valueFrom');
     defaultFieldRef(valueFrom);
   });
@@ -156,6 +164,7 @@ function defaultVolume(volume: JsonObject): void {
   const hostPath = child(volume, 'hostPath');
   if (hostPath) orSet(hostPath, 'type', '');
   const emptyDir = child(volume, 'emptyDir');
+  if (emptyDir) dropZeroValues(emptyDir, 'emptyDir');
   if (typeof emptyDir?.sizeLimit === 'string') {
     emptyDir.sizeLimit = canonicalQuantity(emptyDir.sizeLimit, false);
   }
@@ -193,6 +202,7 @@ export function defaultClaimSpec(spec: JsonObject): void {
 
 /** Defaults a pod spec in place: a Pod's `spec` or a workload template's `spec.template.spec`. */
 export function defaultPodSpec(spec: JsonObject): void {
+  dropZeroValues(spec, 'podSpec');
   eachIn(spec, 'volumes', defaultVolume);
   for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
     eachIn(spec, list, defaultContainer);

@@ -25,6 +25,7 @@ import {
   orSet,
   orSetString,
 } from './fake-defaults-pod.js';
+import { dropZeroValues } from './fake-omitempty.js';
 import { canonicalResourceList } from './fake-quantity.js';
 import { defaultService } from './fake-services.js';
 
@@ -75,6 +76,7 @@ function defaultTemplate(spec: JsonObject): void {
 function defaultStatefulSet(set: JsonObject): void {
   const spec = child(set, 'spec');
   if (!spec) return;
+  dropZeroValues(spec, 'statefulSetSpec');
   orSetString(spec, 'podManagementPolicy', 'OrderedReady');
   const strategy = child(spec, 'updateStrategy') ?? {};
   spec.updateStrategy = strategy;

@@ -20,6 +20,7 @@ import type { JsonObject } from '../core/json.js';
 import type { KubeObject } from '../kube/types.js';
 import { invalid, type FieldError } from './fake-errors.js';
 import { child, eachIn, orSet, orSetString } from './fake-defaults-pod.js';
+import { dropZeroValues } from './fake-omitempty.js';
 import { contains, ipv4At, parseCidr, parseIp, sizeOf, type IpPrefix } from './fake-ip.js';
 import type { ObjectStore } from './fake-store.js';
 
@@ -30,6 +31,8 @@ const NODE_PORTS = { first: 30000, last: 32767 };
 export function defaultService(service: JsonObject): void {
   const spec = child(service, 'spec');
   if (!spec) return;
+  dropZeroValues(spec, 'serviceSpec');
+  eachIn(spec, 'ports', (port) => dropZeroValues(port, 'servicePort'));
   orSetString(spec, 'type', 'ClusterIP');
   orSetString(spec, 'sessionAffinity', 'None');
   if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;

@@ -232,6 +232,45 @@ describe('defaulting on create: FakeCluster stores what kube-apiserver stores', 
     );
   });
 
+  it('zero values of plain omitempty fields are not stored; pointer fields keep theirs', async () => {
+    await createOnBoth(
+      statefulSet(
+        fresh('zeros'),
+        {
+          hostNetwork: false,
+          hostPID: false,
+          nodeName: '',
+          priorityClassName: '',
+          subdomain: '',
+          hostname: '',
+          shareProcessNamespace: false,
+          automountServiceAccountToken: false,
+          volumes: [{ name: 'v', emptyDir: { medium: '' } }],
+          containers: [
+            {
+              name: 'c',
+              image: 'registry.invalid/c:1',
+              stdin: false,
+              tty: false,
+              workingDir: '',
+              command: [],
+              env: [{ name: 'EMPTY', value: '' }],
+              ports: [{ containerPort: 80, hostPort: 0, name: '', hostIP: '' }],
+              volumeMounts: [{ name: 'v', mountPath: '/v', readOnly: false, subPath: '' }],
+              readinessProbe: { tcpSocket: { port: 80 }, initialDelaySeconds: 0 },
+              securityContext: {
+                privileged: false,
+                runAsNonRoot: false,
+                allowPrivilegeEscalation: false,
+              },
+            },
+          ],
+        },
+        { minReadySeconds: 0 },
+      ),
+    );
+  });
+
   it('pod spec fields: policies, scheduler, security context, grace period, service account', async () => {
     await createOnBoth(statefulSet(fresh('podspec'), {}));
     await createOnBoth(statefulSet(fresh('account'), { serviceAccountName: 'charm' }));

@@ -285,6 +285,15 @@ describe('Service: defaults and allocation', () => {
       { ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 80 }] },
     ],
     ['Local internal traffic', { internalTrafficPolicy: 'Local', ports: [{ port: 80 }] }],
+    [
+      'zero values the server does not store',
+      {
+        publishNotReadyAddresses: false,
+        clusterIP: '',
+        externalName: '',
+        ports: [{ port: 80, name: '', nodePort: 0 }],
+      },
+    ],
   ])('%s', async (_name, spec) => {
     await createBoth(service(spec));
   });
