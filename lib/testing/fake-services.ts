@@ -21,7 +21,7 @@ import type { KubeObject } from '../kube/types.js';
 import { invalid, type FieldError } from './fake-errors.js';
 import { child, eachIn, orSet, orSetString } from './fake-defaults-pod.js';
 import { dropZeroValues } from './fake-omitempty.js';
-import { contains, ipv4At, parseCidr, parseIp, sizeOf, type IpPrefix } from './fake-ip.js';
+import { addressAt, contains, parseCidr, parseIp, sizeOf, type IpPrefix } from './fake-ip.js';
 import type { ObjectStore } from './fake-store.js';
 
 const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
@@ -148,7 +148,7 @@ export class ServiceAllocator {
 
   private problemWith(address: string): string | undefined {
     const parsed = parseIp(address);
-    if (!parsed || !contains(this.range, parsed)) {
+    if (!parsed || !contains(this.range, parsed.family, parsed.value)) {
       return 'the provided network does not match the current range';
     }
     if (this.usedAddresses().has(address)) return 'provided IP is already allocated';
@@ -159,10 +159,10 @@ export class ServiceAllocator {
     const used = this.usedAddresses();
     const size = sizeOf(this.range);
     for (let offset = 1n; offset < size - 1n; offset++) {
-      const candidate = ipv4At(this.range, offset);
+      const candidate = addressAt(this.range, offset);
       if (!used.has(candidate)) return candidate;
     }
-    return ipv4At(this.range, 1n);
+    return addressAt(this.range, 1n);
   }
 
   private usedAddresses(): Set<string> {
