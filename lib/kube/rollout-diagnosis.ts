@@ -11,6 +11,7 @@
  * cannot be scheduled).
  */
 import { eventsAbout, newestFirst } from './events.js';
+import { isPodReady } from './pod-readiness.js';
 import type { RolloutProgress } from './rollout-progress.js';
 import type {
   ContainerStatus,
@@ -197,7 +198,7 @@ function unboundClaimHint(claim: PersistentVolumeClaim, latest: KubeEvent | unde
 function podFindings(pod: Pod, events: KubeEvent[], findings: FindingSet): void {
   const name = pod.metadata.name ?? '';
   // A Ready pod is not what holds the rollout up; its old warnings are history.
-  if (isReady(pod)) return;
+  if (isPodReady(pod)) return;
   const before = findings.size;
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   for (const event of events) {
@@ -346,10 +347,6 @@ function lastTermination(
   const lastState = status.lastState as
     { terminated?: { exitCode?: number; reason?: string } } | undefined;
   return lastState?.terminated ?? status.state?.terminated;
-}
-
-function isReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function clip(text: string | undefined, max = MAX_MESSAGE): string {

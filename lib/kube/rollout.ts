@@ -10,6 +10,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { KubernetesError, asKubernetesError } from './errors.js';
 import type { KubePort, ObjectRef } from './port.js';
+import { isPodReady } from './pod-readiness.js';
 import {
   diagnoseRollout,
   type ClaimEvidence,
@@ -161,9 +162,7 @@ export async function gatherRolloutEvidence(
       !pod.metadata.ownerReferences ||
       pod.metadata.ownerReferences.some((o) => o.uid === uid),
   );
-  const unready = pods.filter(
-    (pod) => !pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-  );
+  const unready = pods.filter((pod) => !isPodReady(pod));
 
   const events: KubeEvent[] = [];
   for (const pod of unready.slice(0, limits.maxPods ?? 5))

@@ -7,6 +7,7 @@
  * `kubeError`, which builds the same `KubernetesError` class the real adapter throws, so
  * `isNotFound(err)`, `isConflict(err)`... work identically on both.
  */
+import { CharmkitError, type Remedy } from '../core/errors.js';
 import { KubernetesError, type KubeRequestInfo, type KubeStatusCause } from '../kube/errors.js';
 import type { KubeStatus } from '../kube/types.js';
 
@@ -86,13 +87,15 @@ export function conflictStatus(subject: StatusSubject, detail: string): KubeStat
 
 /** One field error of a 422, in the apimachinery `field.Error` vocabulary. */
 export interface FieldError {
-  /** `FieldValueRequired`, `FieldValueInvalid`, `FieldValueDuplicate`, `FieldValueNotFound`, `FieldValueForbidden`. */
+  /** The apimachinery cause type. */
   reason:
     | 'FieldValueRequired'
     | 'FieldValueInvalid'
     | 'FieldValueDuplicate'
     | 'FieldValueNotFound'
-    | 'FieldValueForbidden';
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueTooLong';
   /** Path like `spec.template.spec.containers[0].image`. */
   field: string;
   /** The text after the field, e.g. `Required value` or `Duplicate value: "app"`. */
@@ -134,6 +137,30 @@ export function notFoundField(field: string, value: unknown): FieldError {
 /** `Forbidden: detail`. */
 export function forbidden(field: string, detail: string): FieldError {
   return { reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` };
+}
+
+/** `Unsupported value: "x": supported values: "a", "b"`. */
+export function notSupported(
+  field: string,
+  value: unknown,
+  supported: readonly string[],
+): FieldError {
+  return {
+    reason: 'FieldValueNotSupported',
+    field,
+    message: `Unsupported value: ${formatValue(value)}: supported values: ${supported
+      .map((v) => JSON.stringify(v))
+      .join(', ')}`,
+  };
+}
+
+/** `Too long: may not be more than <n> bytes`. */
+export function tooLong(field: string, maxBytes: number): FieldError {
+  return {
+    reason: 'FieldValueTooLong',
+    field,
+    message: `Too long: may not be more than ${maxBytes} bytes`,
+  };
 }
 
 function formatValue(value: unknown): string {
@@ -228,11 +255,35 @@ export function forbiddenStatus(
 
 /**
  * Thrown inside the fake where the request is not at hand; `FakeCluster` turns it into a
- * `KubernetesError` for the request being served.
+ * `KubernetesError` for the request being served (which decides the remedy a caller sees). It never
+ * leaves the fake; its own remedy only follows the same rule for completeness.
  */
-export class StatusFailure extends Error {
+export class StatusFailure extends CharmkitError {
   override readonly name = 'StatusFailure';
+  readonly remedy: Remedy;
   constructor(readonly status: KubeStatus) {
     super(status.message ?? `HTTP ${status.code ?? 0}`);
+    this.remedy = kubeError(status, STATUS_FAILURE_REQUEST).remedy;
   }
+}
+
+const STATUS_FAILURE_REQUEST: KubeRequestInfo = {
+  verb: 'get',
+  apiVersion: '',
+  kind: '',
+  group: '',
+};
+
+/**
+ * A test that uses `FakeCluster` in a way it cannot serve: watch handlers that never stop
+ * producing events, a simulation that never settles. The test (or the fake) must change.
+ */
+export class FakeClusterError extends CharmkitError {
+  override readonly name = 'FakeClusterError';
+  readonly remedy = 'fix' as const;
+}
+
+/** 404 for a subresource the kind does not have (scale, eviction... or status where absent). */
+export function subresourceNotFoundStatus(): KubeStatus {
+  return failure(404, 'NotFound', 'the server could not find the requested resource');
 }

@@ -80,8 +80,21 @@ const BUILT_IN: Readonly<Record<string, KindBehavior>> = {
     statusWriteKeeps: 'spec+labels',
     initialStatus: () => ({}),
   },
-  'apps/v1/DaemonSet': SPEC_WITH_STATUS,
-  'apps/v1/ReplicaSet': SPEC_WITH_STATUS,
+  'apps/v1/DaemonSet': {
+    generation: 'spec',
+    statusSubresource: true,
+    initialStatus: () => ({
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 0,
+      numberReady: 0,
+    }),
+  },
+  'apps/v1/ReplicaSet': {
+    generation: 'spec',
+    statusSubresource: true,
+    initialStatus: () => ({ replicas: 0 }),
+  },
   'batch/v1/Job': { generation: 'spec', statusSubresource: true, initialStatus: () => ({}) },
   'batch/v1/CronJob': SPEC_WITH_STATUS,
   'networking.k8s.io/v1/NetworkPolicy': { generation: 'spec', statusSubresource: false },

@@ -216,3 +216,32 @@ export function matchesFields(
     ({ field, equal, value }) => (fieldValue(object, field) === value) === equal,
   );
 }
+
+/** What a list or watch selects: parsed label and field selectors, and a namespace. */
+export interface ObjectFilter {
+  labels: LabelRequirement[];
+  fields: FieldRequirement[];
+  namespace?: string;
+}
+
+/** Parses the selectors of a list or watch of one type (throws `SelectorError` when malformed). */
+export function objectFilter(
+  type: { apiVersion: string; kind: string },
+  options: { labelSelector?: string; fieldSelector?: string; namespace?: string },
+): ObjectFilter {
+  const filter: ObjectFilter = {
+    labels: parseLabelSelector(options.labelSelector),
+    fields: parseFieldSelector(options.fieldSelector, type.apiVersion, type.kind),
+  };
+  if (options.namespace !== undefined) filter.namespace = options.namespace;
+  return filter;
+}
+
+/** Whether `object` is in the filter's namespace and satisfies its selectors. */
+export function matchesFilter(filter: ObjectFilter, object: KubeObject): boolean {
+  if (filter.namespace !== undefined && object.metadata.namespace !== filter.namespace)
+    return false;
+  return (
+    matchesLabels(filter.labels, object.metadata.labels) && matchesFields(filter.fields, object)
+  );
+}

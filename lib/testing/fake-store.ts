@@ -2,7 +2,7 @@
  * The in-memory storage behind `FakeCluster`: objects by type/namespace/name, one monotonic
  * resourceVersion counter for all of them (as etcd has), and the change history watches read.
  *
- * Kept apart from the request handling so the simulated controllers (fake-statefulsets.ts) write
+ * Kept apart from the request handling so the simulated controllers (fake-simulation.ts) write
  * through the same path — their changes bump resourceVersions and reach watches exactly like
  * a client's — without appearing in the request log, which records only what the code under test
  * sent.

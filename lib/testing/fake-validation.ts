@@ -1,64 +1,43 @@
 /**
- * The validation `FakeCluster` does — deliberately modest, and listed here in full.
+ * The validation `FakeCluster` does before it stores a write — deliberately modest, and listed
+ * here and in the modules it dispatches to, in full.
  *
  * The fake rejects (422 Invalid, worded like kube-apiserver v1.37) the mistakes a self-patching
  * controller actually makes, so a unit test catches them before a cluster does:
  *
  * - a missing or malformed `metadata.name` (DNS-1123 subdomain; DNS-1123 label for Namespace,
- *   Service and StatefulSet), label values that are not valid label values;
- * - pod specs (Pod, and the pod templates of StatefulSet, Deployment, DaemonSet, ReplicaSet, Job):
- *   no containers, a container without `name` or `image`, duplicate container names (across
- *   containers and initContainers), duplicate volume names, a volume with no source or with more
- *   than one (e.g. a source swapped without `$retainKeys`), a volumeMount naming a volume that
- *   does not exist (for StatefulSets, volumeClaimTemplates count as volumes), two mounts on one
- *   mountPath in one container;
+ *   Service and StatefulSet), label keys and values the server refuses (fake-validation-meta.ts);
+ * - pod specs: Pod, and the pod templates of StatefulSet, Deployment, DaemonSet, ReplicaSet, Job
+ *   (fake-validation-pod.ts);
  * - StatefulSet: a selector that does not match the template labels; on update, changes to the
  *   immutable `selector`, `volumeClaimTemplates`, `serviceName`, `podManagementPolicy`;
  * - Pod updates that change anything but images, activeDeadlineSeconds and tolerations;
  * - PersistentVolumeClaim updates that change anything in `spec` but `resources.requests`
  *   and `volumeAttributesClassName` (and binding-time `volumeName`);
- * - ConfigMap/Secret: data changes, or un-setting `immutable`, when `immutable: true`.
+ * - NetworkPolicy and Service specs (fake-validation-network.ts);
+ * - ConfigMap keys and size, ConfigMap/Secret `immutable` (fake-validation-data.ts).
  *
- * Everything else the server validates (resource quantities, probes, ports ranges, enum values,
- * field types...) is *not* checked: the fake stores what it is given.
+ * Everything else the server validates (resource quantities, probes, most enum values, field
+ * types...) is *not* checked: the fake stores what it is given.
  */
-import type { Container, KubeObject, Volume } from '../kube/types.js';
-import {
-  duplicate,
-  forbidden,
-  invalid,
-  notFoundField,
-  required,
-  type FieldError,
-} from './fake-errors.js';
-import { jsonEqual } from '../core/json.js';
-import { isPlainObject } from '../core/json.js';
+import { isPlainObject, jsonEqual } from '../core/json.js';
+import type { KubeObject, Volume } from '../kube/types.js';
+import { forbidden, invalid, required, type FieldError } from './fake-errors.js';
+import { validateConfigMapData, validateImmutableData } from './fake-validation-data.js';
+import { validateName, validateLabels } from './fake-validation-meta.js';
+import { validateNetworkPolicy, validateService } from './fake-validation-network.js';
+import { validatePodSpec } from './fake-validation-pod.js';
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-const SUBDOMAIN_HINT =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', " +
-  "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for " +
-  "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const LABEL_HINT =
-  "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
-  "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used " +
-  "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-
-/** Kinds whose names must be DNS labels rather than subdomains. */
-const LABEL_NAMED = new Set(['v1/Namespace', 'v1/Service', 'apps/v1/StatefulSet']);
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-  'v1/Pod': ['spec'],
-  'apps/v1/StatefulSet': ['spec', 'template', 'spec'],
-  'apps/v1/Deployment': ['spec', 'template', 'spec'],
-  'apps/v1/DaemonSet': ['spec', 'template', 'spec'],
-  'apps/v1/ReplicaSet': ['spec', 'template', 'spec'],
-  'batch/v1/Job': ['spec', 'template', 'spec'],
-};
+/** Where each workload kind keeps its pod spec, and the restart policies it allows. */
+const POD_SPECS: Readonly<Record<string, { path: readonly string[]; restart: readonly string[] }>> =
+  {
+    'v1/Pod': { path: ['spec'], restart: ['Always', 'OnFailure', 'Never'] },
+    'apps/v1/StatefulSet': { path: ['spec', 'template', 'spec'], restart: ['Always'] },
+    'apps/v1/Deployment': { path: ['spec', 'template', 'spec'], restart: ['Always'] },
+    'apps/v1/DaemonSet': { path: ['spec', 'template', 'spec'], restart: ['Always'] },
+    'apps/v1/ReplicaSet': { path: ['spec', 'template', 'spec'], restart: ['Always'] },
+    'batch/v1/Job': { path: ['spec', 'template', 'spec'], restart: ['OnFailure', 'Never'] },
+  };
 
 function kindKey(object: KubeObject): string {
   return `${object.apiVersion}/${object.kind}`;
@@ -78,49 +57,34 @@ export function validateObject(object: KubeObject, old?: KubeObject): FieldError
   const errors: FieldError[] = [];
   if (!old) errors.push(...validateName(object));
   errors.push(...validateLabels(object));
-  const podSpecPath = POD_SPEC_PATHS[kindKey(object)];
-  if (podSpecPath) {
-    const claimVolumes =
-      kindKey(object) === 'apps/v1/StatefulSet' ? volumeClaimTemplateVolumes(object) : [];
-    errors.push(...validatePodSpec(dig(object, podSpecPath), podSpecPath.join('.'), claimVolumes));
+  const key = kindKey(object);
+  const podSpec = POD_SPECS[key];
+  if (podSpec) {
+    const claimVolumes = key === 'apps/v1/StatefulSet' ? volumeClaimTemplateVolumes(object) : [];
+    errors.push(
+      ...validatePodSpec(
+        dig(object, podSpec.path),
+        podSpec.path.join('.'),
+        claimVolumes,
+        podSpec.restart,
+      ),
+    );
   }
-  if (kindKey(object) === 'apps/v1/StatefulSet') errors.push(...validateSelector(object));
+  switch (key) {
+    case 'apps/v1/StatefulSet':
+      errors.push(...validateSelector(object));
+      break;
+    case 'networking.k8s.io/v1/NetworkPolicy':
+      errors.push(...validateNetworkPolicy(object, old));
+      break;
+    case 'v1/Service':
+      errors.push(...validateService(object));
+      break;
+    case 'v1/ConfigMap':
+      errors.push(...validateConfigMapData(object));
+      break;
+  }
   if (old) errors.push(...validateUpdate(object, old));
-  return errors;
-}
-
-function validateName(object: KubeObject): FieldError[] {
-  const name = object.metadata.name;
-  if (name === undefined || name === '') {
-    return [required('metadata.name', 'name or generateName is required')];
-  }
-  const asLabel = LABEL_NAMED.has(kindKey(object));
-  if (asLabel ? !DNS_LABEL.test(name) || name.length > 63 : !DNS_SUBDOMAIN.test(name)) {
-    return [invalid('metadata.name', name, asLabel ? LABEL_HINT : SUBDOMAIN_HINT)];
-  }
-  if (name.length > 253)
-    return [invalid('metadata.name', name, 'must be no more than 253 characters')];
-  return [];
-}
-
-function validateLabels(object: KubeObject): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
-    if (typeof value !== 'string' || !LABEL_VALUE.test(value) || value.length > 63) {
-      errors.push(
-        invalid(
-          'metadata.labels',
-          value,
-          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " +
-            "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or " +
-            "'my_value',  or '12345', regex used for validation is " +
-            "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-        ),
-      );
-    } else if (key === '') {
-      errors.push(invalid('metadata.labels', key, 'name part must be non-empty'));
-    }
-  }
   return errors;
 }
 
@@ -136,108 +100,6 @@ function volumeClaimTemplateVolumes(object: KubeObject): Volume[] {
     .map((t) => (isPlainObject(t) && isPlainObject(t.metadata) ? t.metadata.name : undefined))
     .filter((n): n is string => typeof n === 'string')
     .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
-}
-
-function validatePodSpec(spec: unknown, path: string, claimVolumes: Volume[]): FieldError[] {
-  if (!isPlainObject(spec)) return [required(path)];
-  const errors: FieldError[] = [];
-  const containers = Array.isArray(spec.containers)
-    ? (spec.containers as unknown as Container[])
-    : [];
-  const initContainers = Array.isArray(spec.initContainers)
-    ? (spec.initContainers as unknown as Container[])
-    : [];
-  const own = Array.isArray(spec.volumes) ? (spec.volumes as unknown as Volume[]) : [];
-  const claimNames = new Set(claimVolumes.map((v) => v.name));
-  const volumes = [...claimVolumes, ...own.filter((v) => !claimNames.has(v.name))];
-
-  // Only volumes without errors can be mounted, as on the server.
-  const volumeNames = new Set<string>();
-  volumes.forEach((volume, i) => {
-    const at = `${path}.volumes[${i}]`;
-    const volumeErrors: FieldError[] = [];
-    if (!volume.name) volumeErrors.push(required(`${at}.name`));
-    else if (volumeNames.has(volume.name)) volumeErrors.push(duplicate(`${at}.name`, volume.name));
-    volumeErrors.push(...validateVolumeSource(volume, at));
-    if (volumeErrors.length === 0) volumeNames.add(volume.name);
-    errors.push(...volumeErrors);
-  });
-
-  if (containers.length === 0) errors.push(required(`${path}.containers`));
-  const containerNames = new Set<string>();
-  const checkContainers = (list: Container[], field: string): void => {
-    list.forEach((container, i) => {
-      const at = `${path}.${field}[${i}]`;
-      if (!container.name) errors.push(required(`${at}.name`));
-      else if (containerNames.has(container.name))
-        errors.push(duplicate(`${at}.name`, container.name));
-      else containerNames.add(container.name);
-      if (!container.image) errors.push(required(`${at}.image`));
-      const mountPaths = new Set<string>();
-      (container.volumeMounts ?? []).forEach((mount, j) => {
-        const mountAt = `${at}.volumeMounts[${j}]`;
-        if (!mount.name) errors.push(required(`${mountAt}.name`));
-        else if (!volumeNames.has(mount.name))
-          errors.push(notFoundField(`${mountAt}.name`, mount.name));
-        if (!mount.mountPath) errors.push(required(`${mountAt}.mountPath`));
-        else if (mountPaths.has(mount.mountPath)) {
-          errors.push(invalid(`${mountAt}.mountPath`, mount.mountPath, 'must be unique'));
-        } else mountPaths.add(mount.mountPath);
-      });
-    });
-  };
-  // The server checks containers before initContainers (a clash is reported on the init one).
-  checkContainers(containers, 'containers');
-  checkContainers(initContainers, 'initContainers');
-  return errors;
-}
-
-/** Volume sources in the order kube-apiserver counts them (it reports the second one found). */
-const VOLUME_SOURCES = [
-  'emptyDir',
-  'hostPath',
-  'gitRepo',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'flocker',
-  'persistentVolumeClaim',
-  'rbd',
-  'cinder',
-  'cephfs',
-  'quobyte',
-  'downwardAPI',
-  'fc',
-  'flexVolume',
-  'configMap',
-  'azureFile',
-  'vsphereVolume',
-  'photonPersistentDisk',
-  'portworxVolume',
-  'azureDisk',
-  'storageos',
-  'projected',
-  'scaleIO',
-  'csi',
-  'ephemeral',
-  'image',
-];
-
-/**
- * Exactly one source per volume. Switching a volume's source with a strategic merge patch but
- * without `$retainKeys` leaves both sources in place, which the server rejects: worth catching.
- */
-function validateVolumeSource(volume: Volume, path: string): FieldError[] {
-  const present = VOLUME_SOURCES.filter(
-    (source) => volume[source] !== undefined && volume[source] !== null,
-  );
-  if (present.length === 0) return [required(path, 'must specify a volume type')];
-  return present
-    .slice(1)
-    .map((source) => forbidden(`${path}.${source}`, 'may not specify more than 1 volume type'));
 }
 
 function validateSelector(object: KubeObject): FieldError[] {
@@ -332,16 +194,4 @@ function claimSpecChanged(object: KubeObject, old: KubeObject): boolean {
   };
   const binding = !isPlainObject(old.spec) || old.spec.volumeName === undefined;
   return !jsonEqual(strip(object.spec, binding), strip(old.spec, binding));
-}
-
-function validateImmutableData(object: KubeObject, old: KubeObject): FieldError[] {
-  if (old.immutable !== true) return [];
-  const errors: FieldError[] = [];
-  if (object.immutable !== true) {
-    errors.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
-  }
-  if (!jsonEqual(object.data, old.data) || !jsonEqual(object.binaryData, old.binaryData)) {
-    errors.push(forbidden('data', 'field is immutable when `immutable` is set'));
-  }
-  return errors;
 }

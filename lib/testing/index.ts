@@ -14,9 +14,7 @@ export type {
 } from './strategic-merge-metadata.js';
 export type { FaultHandle, FaultSpec, InjectedStatus, RequestMatcher } from './fake-faults.js';
 export type { GenerationPolicy, KindBehavior, StatusWriteKeeps } from './fake-kinds.js';
-export { type SimulationOptions } from './fake-statefulsets.js';
-
-// Strategic merge patch, as the API server applies it, driven by generated patch metadata.
+export type { SimulationOptions } from './fake-simulation.js';
 
 // Object builders: the StatefulSet Juju creates for a sidecar charm, claims, storage classes.
 export {

@@ -5,28 +5,16 @@
  * selectors and watch. Each case does the same thing to the real kube-apiserver (through the
  * charmkit adapter) and to a FakeCluster seeded with the real objects, and compares.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort } from '../../lib/kube/client.js';
-import { asKubernetesError } from '../../lib/kube/errors.js';
-import type { KubePort, ObjectRef, Patch, WatchEvent } from '../../lib/kube/port.js';
+import { describe, expect, it } from '@jest/globals';
+import type { KubePort, Patch, WatchEvent } from '../../lib/kube/port.js';
 import type { KubeObject, StatefulSet } from '../../lib/kube/types.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
-import { kubeconfigPath, useTestNamespace, waitUntil } from '../support/cluster.js';
+import { waitUntil } from '../support/cluster.js';
 import { statefulSetFixture, statefulSetRef } from '../support/objects.js';
+import { expectSameFailure, refOf, useDifferential } from './fixtures/differential.js';
 
-const ns = useTestNamespace('fake-diff');
-let port: KubePort;
-let counter = 0;
-
-beforeAll(() => {
-  port = createKubePort({ kubeconfigPath, retry: { maxAttempts: 1 } });
-});
-
-/** A fresh object name per case. */
-function fresh(prefix: string): string {
-  counter += 1;
-  return `${prefix}-${counter}`;
-}
+const diff = useDifferential('fake-diff');
+const { ns, fresh } = diff;
 
 function configMap(name: string, labels?: Record<string, string>): KubeObject {
   return {
@@ -64,50 +52,12 @@ function deployment(name: string): KubeObject {
   };
 }
 
-function refOf(object: KubeObject): ObjectRef {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    namespace: ns.name,
-    name: object.metadata.name ?? '',
-  };
-}
-
-type Outcome<T> =
-  { ok: true; value: T } | { ok: false; code: number; reason: string; message: string };
-
-async function outcome<T>(promise: Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    const kube = asKubernetesError(error);
-    if (!kube) throw error;
-    return { ok: false, code: kube.code, reason: kube.reason, message: kube.serverMessage };
-  }
-}
-
-/** Runs `call` on the real server and on `fake`; both outcomes, real first. */
-async function both<T>(
-  fake: FakeCluster,
-  call: (kube: KubePort) => Promise<T>,
-): Promise<[Outcome<T>, Outcome<T>]> {
-  const real = await outcome(call(port));
-  const simulated = await outcome(call(fake));
-  return [real, simulated];
-}
-
-/** Expects both to fail identically (code, reason and message). */
-function expectSameFailure(real: Outcome<unknown>, simulated: Outcome<unknown>): void {
-  expect(real.ok).toBe(false);
-  expect(simulated).toEqual(real);
-}
-
 /** Creates on the real server and returns a fake holding the same (defaulted) objects. */
 async function mirror(
   ...objects: KubeObject[]
 ): Promise<{ fake: FakeCluster; live: KubeObject[] }> {
   const live: KubeObject[] = [];
-  for (const object of objects) live.push(await port.create(object));
+  for (const object of objects) live.push(await diff.port.create(object));
   return { fake: new FakeCluster({ objects: live }), live };
 }
 
@@ -115,21 +65,21 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
   it('404 for a missing object', async () => {
     const fake = new FakeCluster();
     const ref = statefulSetRef(ns.name, 'absent');
-    const [real, simulated] = await both(fake, (k) => k.get(ref));
+    const [real, simulated] = await diff.both(fake, (k) => k.get(ref));
     expectSameFailure(real, simulated);
   });
 
   it('409 AlreadyExists for a taken name', async () => {
     const object = configMap(fresh('taken'));
     const { fake } = await mirror(object);
-    const [real, simulated] = await both(fake, (k) => k.create(object));
+    const [real, simulated] = await diff.both(fake, (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
   it('500 for a create carrying a resourceVersion', async () => {
     const object = configMap(fresh('rv'));
     object.metadata.resourceVersion = '5';
-    const [real, simulated] = await both(new FakeCluster(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
@@ -137,7 +87,7 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
     const object = statefulSet('x');
     object.metadata.name = '';
     object.metadata.generateName = undefined;
-    const [real, simulated] = await both(new FakeCluster(), (k) =>
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) =>
       k.create({ ...object, metadata: { namespace: ns.name } }),
     );
     expect(real.ok).toBe(false);
@@ -147,35 +97,37 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
 
   it('422 for an invalid label value', async () => {
     const object = configMap(fresh('label'), { tier: 'not a value' });
-    const [real, simulated] = await both(new FakeCluster(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
   it('422 for an invalid name', async () => {
     const object = configMap('Not_A_Name');
-    const [real, simulated] = await both(new FakeCluster(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
   it('422 for a container without an image', async () => {
     const object = statefulSet(fresh('noimage'));
     delete object.spec.template.spec.containers[0]?.image;
-    const [real, simulated] = await both(new FakeCluster(), (k) => k.create(object));
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) => k.create(object));
     expectSameFailure(real, simulated);
   });
 
   it('409 Conflict for a replace with a stale resourceVersion', async () => {
     const { fake, live } = await mirror(configMap(fresh('stale')));
     const stale = live[0] as KubeObject;
-    await both(fake, (k) => k.replace({ ...stale, data: { a: '2' } }));
-    const [real, simulated] = await both(fake, (k) => k.replace({ ...stale, data: { a: '3' } }));
+    await diff.both(fake, (k) => k.replace({ ...stale, data: { a: '2' } }));
+    const [real, simulated] = await diff.both(fake, (k) =>
+      k.replace({ ...stale, data: { a: '3' } }),
+    );
     expectSameFailure(real, simulated);
   });
 
   it('409 Conflict for a delete whose uid precondition fails', async () => {
     const { fake, live } = await mirror(configMap(fresh('uid')));
     const ref = refOf(live[0] as KubeObject);
-    const [real, simulated] = await both(fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.delete(ref, { preconditions: { uid: 'not-the-uid' } }),
     );
     expectSameFailure(real, simulated);
@@ -184,7 +136,7 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
   it('409 Conflict for a delete whose resourceVersion precondition fails', async () => {
     const { fake, live } = await mirror(configMap(fresh('rvpre')));
     const ref = refOf(live[0] as KubeObject);
-    const [real, simulated] = await both(fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.delete(ref, { preconditions: { resourceVersion: '1' } }),
     );
     expectSameFailure(real, simulated);
@@ -195,7 +147,7 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
     const object = { ...(live[0] as KubeObject) };
     object.metadata = { ...object.metadata, uid: '00000000-0000-0000-0000-000000000000' };
     delete object.metadata.resourceVersion;
-    const [real, simulated] = await both(fake, (k) => k.replace(object));
+    const [real, simulated] = await diff.both(fake, (k) => k.replace(object));
     expectSameFailure(real, simulated);
   });
 
@@ -203,21 +155,26 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
     const { fake, live } = await mirror(configMap(fresh('jsontest')));
     const ref = refOf(live[0] as KubeObject);
     const patch: Patch = { type: 'json', ops: [{ op: 'test', path: '/data/a', value: 'no' }] };
-    const [real, simulated] = await both(fake, (k) => k.patch(ref, patch));
-    expectSameFailure(real, simulated);
+    const [real, simulated] = await diff.both(fake, (k) => k.patch(ref, patch));
+    // The server's text is generic; the fake adds what failed as a cause (fake-errors.ts).
+    expect(real.ok || real.causes).toEqual([]);
+    expect(simulated.ok || simulated.causes).toEqual([
+      { reason: 'UnexpectedServerResponse', message: 'Test operation failed' },
+    ]);
+    expectSameFailure(real, simulated.ok ? simulated : { ...simulated, causes: [] });
   });
 
   it('400 for a patch that renames the object', async () => {
     const { fake, live } = await mirror(configMap(fresh('rename')));
     const ref = refOf(live[0] as KubeObject);
-    const [real, simulated] = await both(fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { metadata: { name: 'other' } } }),
     );
     expectSameFailure(real, simulated);
   });
 
   it('400 for a field selector the kind does not support', async () => {
-    const [real, simulated] = await both(new FakeCluster(), (k) =>
+    const [real, simulated] = await diff.both(new FakeCluster(), (k) =>
       k.list(
         { apiVersion: 'v1', kind: 'ConfigMap' },
         { namespace: ns.name, fieldSelector: 'status.phase=x' },
@@ -229,7 +186,7 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
   it('404 for the status subresource of a kind without one', async () => {
     const { fake, live } = await mirror(configMap(fresh('nostatus')));
     const ref = refOf(live[0] as KubeObject);
-    const [real, simulated] = await both(fake, (k) =>
+    const [real, simulated] = await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { data: {} } }, { subresource: 'status' }),
     );
     expectSameFailure(real, simulated);
@@ -247,7 +204,7 @@ describe('FakeCluster vs kube-apiserver: failures', () => {
         },
       },
     };
-    const [real, simulated] = await both(fake, (k) => k.patch(ref, patch));
+    const [real, simulated] = await diff.both(fake, (k) => k.patch(ref, patch));
     expect(real.ok).toBe(false);
     expect(simulated.ok).toBe(false);
     if (!real.ok && !simulated.ok) {
@@ -269,7 +226,7 @@ describe('FakeCluster vs kube-apiserver: server-managed fields', () => {
     const real: unknown[] = [live[0]?.metadata.generation];
     const simulated: unknown[] = [fake.peek(ref)?.metadata.generation];
     for (const patch of patches) {
-      real.push((await port.patch(ref, patch)).metadata.generation);
+      real.push((await diff.port.patch(ref, patch)).metadata.generation);
       simulated.push((await fake.patch(ref, patch)).metadata.generation);
     }
     return [real, simulated];
@@ -306,7 +263,7 @@ describe('FakeCluster vs kube-apiserver: server-managed fields', () => {
     const object = live[0] as KubeObject;
     const ref = refOf(object);
     const patch: Patch = { type: 'strategic', body: { data: { a: '1' } } };
-    const real = await port.patch(ref, patch);
+    const real = await diff.port.patch(ref, patch);
     const simulated = await fake.patch(ref, patch);
     expect(real.metadata.resourceVersion).toBe(object.metadata.resourceVersion);
     expect(simulated.metadata.resourceVersion).toBe(fake.peek(ref)?.metadata.resourceVersion);
@@ -320,7 +277,7 @@ describe('FakeCluster vs kube-apiserver: server-managed fields', () => {
     const { fake, live } = await mirror(configMap(fresh('labels'), { a: 'b' }));
     const ref = refOf(live[0] as KubeObject);
     const patch: Patch = { type: 'merge', body: { metadata: { labels: { a: null } } } };
-    const real = await port.patch(ref, patch);
+    const real = await diff.port.patch(ref, patch);
     const simulated = await fake.patch(ref, patch);
     expect(real.metadata.labels).toBeUndefined();
     expect(simulated.metadata.labels).toEqual(real.metadata.labels);
@@ -332,7 +289,7 @@ describe('FakeCluster vs kube-apiserver: status subresource', () => {
     const { fake, live } = await mirror(statefulSet(fresh('status')));
     const ref = refOf(live[0] as KubeObject);
     const patch: Patch = { type: 'merge', body: { status: { readyReplicas: 5, replicas: 5 } } };
-    const real = await port.patch<StatefulSet>(ref, patch);
+    const real = await diff.port.patch<StatefulSet>(ref, patch);
     const simulated = await fake.patch<StatefulSet>(ref, patch);
     expect(real.status?.replicas).not.toBe(5);
     expect(simulated.status?.replicas).toBe(real.status?.replicas);
@@ -345,7 +302,7 @@ describe('FakeCluster vs kube-apiserver: status subresource', () => {
       type: 'merge',
       body: { metadata: { labels: { x: 'y' } }, spec: { replicas: 3 } },
     };
-    const real = await port.patch<StatefulSet>(ref, patch, { subresource: 'status' });
+    const real = await diff.port.patch<StatefulSet>(ref, patch, { subresource: 'status' });
     const simulated = await fake.patch<StatefulSet>(ref, patch, { subresource: 'status' });
     const view = (s: StatefulSet) => [s.spec.replicas, s.metadata.labels, s.metadata.generation];
     expect(view(real)).toEqual([0, { x: 'y' }, 1]);
@@ -359,7 +316,7 @@ describe('FakeCluster vs kube-apiserver: status subresource', () => {
       type: 'merge',
       body: { metadata: { labels: { x: 'y' }, annotations: { a: 'b' } }, spec: { replicas: 3 } },
     };
-    const real = await port.patch(ref, patch, { subresource: 'status' });
+    const real = await diff.port.patch(ref, patch, { subresource: 'status' });
     const simulated = await fake.patch(ref, patch, { subresource: 'status' });
     const view = (o: KubeObject) => [
       (o.spec as { replicas?: number }).replicas,
@@ -376,11 +333,11 @@ describe('FakeCluster vs kube-apiserver: deletion', () => {
     object.metadata.finalizers = ['charmkit.dev/backup'];
     const { fake, live } = await mirror(object);
     const ref = refOf(live[0] as KubeObject);
-    await both(fake, (k) => k.delete(ref));
-    const [realHeld, fakeHeld] = await both(fake, (k) => k.get(ref));
+    await diff.both(fake, (k) => k.delete(ref));
+    const [realHeld, fakeHeld] = await diff.both(fake, (k) => k.get(ref));
     expect(realHeld.ok && realHeld.value.metadata.deletionTimestamp).toBeTruthy();
     expect(fakeHeld.ok && fakeHeld.value.metadata.deletionTimestamp).toBeTruthy();
-    const [realAdd, fakeAdd] = await both(fake, (k) =>
+    const [realAdd, fakeAdd] = await diff.both(fake, (k) =>
       k.patch(ref, {
         type: 'merge',
         body: { metadata: { finalizers: ['charmkit.dev/backup', 'x.io/y'] } },
@@ -390,10 +347,10 @@ describe('FakeCluster vs kube-apiserver: deletion', () => {
     expect(fakeAdd.ok).toBe(false);
     if (!realAdd.ok && !fakeAdd.ok)
       expect([fakeAdd.code, fakeAdd.reason]).toEqual([realAdd.code, realAdd.reason]);
-    await both(fake, (k) =>
+    await diff.both(fake, (k) =>
       k.patch(ref, { type: 'merge', body: { metadata: { finalizers: null } } }),
     );
-    const [realGone, fakeGone] = await both(fake, (k) => k.get(ref));
+    const [realGone, fakeGone] = await diff.both(fake, (k) => k.get(ref));
     expectSameFailure(realGone, fakeGone);
   });
 });
@@ -407,7 +364,7 @@ describe('FakeCluster vs kube-apiserver: selectors and watch', () => {
       configMap(`${suffix}-none`),
     );
     // Seed the objects other writers created in the namespace too (kube-root-ca.crt...).
-    const existing = await port.list(
+    const existing = await diff.port.list(
       { apiVersion: 'v1', kind: 'ConfigMap' },
       { namespace: ns.name },
     );
@@ -419,7 +376,7 @@ describe('FakeCluster vs kube-apiserver: selectors and watch', () => {
       '!tier',
       `group=${suffix},tier in (a,b)`,
     ]) {
-      const [real, simulated] = await both(fake, (k) =>
+      const [real, simulated] = await diff.both(fake, (k) =>
         k.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: ns.name, labelSelector }),
       );
       const names = (o: typeof real) => (o.ok ? o.value.items.map((i) => i.metadata.name) : o);
@@ -436,8 +393,11 @@ describe('FakeCluster vs kube-apiserver: selectors and watch', () => {
     const realEvents: WatchEvent[] = [];
     const fakeEvents: WatchEvent[] = [];
     const selector = { namespace: ns.name, labelSelector: `watch=${name}` };
-    const start = await port.list({ apiVersion: 'v1', kind: 'ConfigMap' }, { namespace: ns.name });
-    const realWatch = await port.watch(
+    const start = await diff.port.list(
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      { namespace: ns.name },
+    );
+    const realWatch = await diff.port.watch(
       { apiVersion: 'v1', kind: 'ConfigMap' },
       { ...selector, resourceVersion: start.metadata.resourceVersion },
       (e) => realEvents.push(e),
@@ -456,7 +416,7 @@ describe('FakeCluster vs kube-apiserver: selectors and watch', () => {
       (k) => k.delete(ref),
     ];
     for (const step of steps) {
-      await step(port);
+      await step(diff.port);
       await step(fake);
     }
     await fake.settle();

@@ -358,6 +358,11 @@ describe('FakeCluster: the decode round trip', () => {
       name: 'side',
       image: 's',
       env: [{ name: 'A', value: '1' }],
+      // The server's container defaults (fake-defaults-pod.ts), not directives.
+      imagePullPolicy: 'Always',
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
     });
   });
 });

@@ -72,7 +72,9 @@ describe('StatefulSet simulation (immediate)', () => {
     await fake.create(withStorage(2));
     const sts = fake.peek<StatefulSet>(STS_REF);
     expect(rolledOut(sts)).toBe(true);
-    expect(sts?.status?.updateRevision).toBe(revisionName(withStorage(2)));
+    // The revision hashes the stored template, which the server has defaulted.
+    expect(sts?.status?.updateRevision).toBe(revisionName(sts as StatefulSet));
+    expect(sts?.status?.updateRevision).not.toBe(revisionName(withStorage(2)));
     expect(pods(fake).map((p) => [p.metadata.name, p.status?.phase, p.spec.nodeName])).toEqual([
       ['web-0', 'Running', 'fake-node-0'],
       ['web-1', 'Running', 'fake-node-0'],
@@ -82,9 +84,15 @@ describe('StatefulSet simulation (immediate)', () => {
       ['data-web-0', 'Bound', 'standard'],
       ['data-web-1', 'Bound', 'standard'],
     ]);
-    expect(pods(fake)[0]?.spec.volumes).toEqual([
-      { name: 'data', persistentVolumeClaim: { claimName: 'data-web-0' } },
+    // The claim first, then the service-account token volume the API server's admission adds.
+    expect(pods(fake)[0]?.spec.volumes?.map((v) => v.name)).toEqual([
+      'data',
+      expect.stringMatching(/^kube-api-access-[b-z2-9]{5}$/),
     ]);
+    expect(pods(fake)[0]?.spec.volumes?.[0]).toEqual({
+      name: 'data',
+      persistentVolumeClaim: { claimName: 'data-web-0' },
+    });
     // The simulated controllers are not the client under test: one request only.
     expect(fake.requests.map((r) => r.verb)).toEqual(['create']);
   });
@@ -258,9 +266,8 @@ describe('StatefulSet simulation (manual)', () => {
     expect(fake.peek<StatefulSet>(STS_REF)?.status?.updateRevision).toBeUndefined();
 
     expect(fake.tick()).toBe(true); // updateRevision
-    expect(fake.peek<StatefulSet>(STS_REF)?.status?.updateRevision).toBe(
-      revisionName(withStorage(1)),
-    );
+    const stored = fake.peek<StatefulSet>(STS_REF) as StatefulSet;
+    expect(stored.status?.updateRevision).toBe(revisionName(stored));
     expect(fake.tick()).toBe(true); // claim
     expect(fake.objects(PVC, 'media')).toHaveLength(1);
     let steps = 2;

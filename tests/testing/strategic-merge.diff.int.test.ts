@@ -9,13 +9,11 @@
  *    `application/strategic-merge-patch+json`);
  * 3. both succeed and yield the same object, or both fail with the same HTTP code and reason.
  *
- * What the comparison ignores, and why:
- * - server-managed metadata (`uid`, `resourceVersion`, `generation`, `creationTimestamp`,
- *   `managedFields`) and `status`: not what a patch is about, and tested elsewhere;
- * - server *defaulting* of fields a patch introduces (the fake does not default; see its module
- *   comment). Only the fields listed in `SERVER_DEFAULTS`, only when the fake's result lacks
- *   them entirely, are copied from the real result before comparing — a default can fill a gap,
- *   never excuse a different value, and everything else must match exactly, list order included.
+ * What the comparison ignores, and why: server-managed metadata (`uid`, `resourceVersion`,
+ * `generation`, `creationTimestamp`, `managedFields`) and `status` — not what a patch is about, and
+ * tested in fake-cluster.diff.int.test.ts. Everything else must match exactly, list order and the
+ * server's defaulting of what a patch introduces (a new container's `imagePullPolicy`, a new
+ * volume's `defaultMode`...) included.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubePort } from '../../lib/kube/client.js';
@@ -35,24 +33,6 @@ interface DiffCase {
   mutate?: (object: Json & KubeObject) => void;
   patch: Json;
 }
-
-/**
- * Fields the API server fills in when a patch introduces an object that lacks them, with the
- * values that may be filled. Copied into the fake's result only where it has no such key.
- */
-const SERVER_DEFAULTS: Readonly<Record<string, (value: unknown) => boolean>> = {
-  // Container
-  terminationMessagePath: (v) => v === '/dev/termination-log',
-  terminationMessagePolicy: (v) => v === 'File',
-  imagePullPolicy: (v) => v === 'Always' || v === 'IfNotPresent',
-  resources: (v) => isEmptyObject(v),
-  // ContainerPort, ServicePort
-  protocol: (v) => v === 'TCP',
-  // ObjectFieldSelector (env valueFrom.fieldRef)
-  apiVersion: (v) => v === 'v1',
-  // ConfigMap/Secret volume sources
-  defaultMode: (v) => v === 420,
-};
 
 const ns = useTestNamespace('smp-diff');
 let port: KubePort;
@@ -697,19 +677,6 @@ const CASES: DiffCase[] = [
 
 // ---- comparison -----------------------------------------------------------------------------------
 
-function isEmptyObject(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.keys(value).length === 0
-  );
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The object without server-managed metadata and status. */
 function comparable(object: KubeObject): Json {
   const copy = structuredClone(object) as Json & KubeObject;
@@ -724,22 +691,6 @@ function comparable(object: KubeObject): Json {
   }
   delete copy.status;
   return copy;
-}
-
-/** Copies `SERVER_DEFAULTS` fields the fake lacks from the real result (see the file comment). */
-function fillDefaults(real: unknown, fake: unknown): void {
-  if (Array.isArray(real) && Array.isArray(fake)) {
-    if (real.length === fake.length) real.forEach((item, i) => fillDefaults(item, fake[i]));
-    return;
-  }
-  if (!isRecord(real) || !isRecord(fake)) return;
-  for (const [key, value] of Object.entries(real)) {
-    if (!Object.hasOwn(fake, key)) {
-      if (SERVER_DEFAULTS[key]?.(value)) fake[key] = structuredClone(value);
-    } else {
-      fillDefaults(value, fake[key]);
-    }
-  }
 }
 
 type Outcome = { ok: true; object: KubeObject } | { ok: false; error: KubernetesError };
@@ -799,10 +750,7 @@ describe('strategic merge patch: FakeCluster vs kube-apiserver', () => {
       // Fails, showing both outcomes side by side.
       expect(describeOutcome(simulated)).toEqual(describeOutcome(real));
     } else if (real.ok && simulated.ok) {
-      const expected = comparable(real.object);
-      const actual = comparable(simulated.object);
-      fillDefaults(expected, actual);
-      expect(actual).toEqual(expected);
+      expect(comparable(simulated.object)).toEqual(comparable(real.object));
     } else if (!real.ok && !simulated.ok) {
       expect({ code: simulated.error.code, reason: simulated.error.reason }).toEqual({
         code: real.error.code,

@@ -373,7 +373,9 @@ describe('VPNGatewayRequirer', () => {
   it('dns: cluster keeps the pod DNS and names the leak', async () => {
     const { kube, requirer } = setup(gatewayConfig(), { dns: 'cluster' });
     const result = await requirer.reconcile();
-    expect(template(kube).spec.dnsPolicy).toBeUndefined();
+    // The server's default (FakeCluster fills it in as the server does): not `None`, no dnsConfig.
+    expect(template(kube).spec.dnsPolicy).toBe('ClusterFirst');
+    expect(template(kube).spec.dnsConfig).toBeUndefined();
     expect(result.notes.join(' ')).toContain('DNS leak');
   });
 
