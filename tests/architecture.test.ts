@@ -113,7 +113,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   workload: ['core', 'kube', 'relations'],
   storage: ['core', 'kube', 'relations', 'workload'],
   vpn: ['core', 'kube', 'relations', 'workload'],
-  testing: ['core', 'kube', 'relations', 'workload', 'storage', 'vpn'],
+  testing: ['core', 'kube', 'relations', 'workload'],
 };
 
 describe('dependency rules', () => {

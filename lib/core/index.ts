@@ -6,5 +6,6 @@
 export { CharmkitError, remedyOf } from './errors.js';
 export type { Remedy } from './errors.js';
 export type { JsonObject, JsonValue } from './json.js';
+export type { Cidr, IpAddress } from './net.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';

@@ -52,6 +52,10 @@ export type {
 export { registerResource, UnknownResourceError } from './resources.js';
 export type { ResourceInfo } from './resources.js';
 
+// Resource quantities (`10Gi`), parsed exactly.
+export { compareQuantities, InvalidQuantityError, parseQuantity } from './quantity.js';
+export type { Quantity } from './quantity.js';
+
 // Errors and their predicates.
 export {
   asKubernetesError,

@@ -40,8 +40,6 @@ export type {
 // charmarr's `media-storage` format, read and published beside ours.
 
 // Quantities and grow-only sizes.
-export { compareQuantities, InvalidQuantityError, parseQuantity } from './quantity.js';
-export type { Quantity } from './quantity.js';
 export { VolumeShrinkError } from './size.js';
 export type { SizeChange } from './size.js';
 export type { ProbeOutcome } from './probe.js';

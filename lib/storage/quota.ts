@@ -7,7 +7,7 @@
  * the parser below does the same for the server's own refusal when we did not look first.
  */
 import type { KubeObject } from '../kube/types.js';
-import { addQuantities, compareQuantities, parseQuantity } from './quantity.js';
+import { addQuantities, compareQuantities, parseQuantity } from '../kube/quantity.js';
 
 /** A v1 ResourceQuota, the fields quota checks read. */
 export interface ResourceQuota extends KubeObject {

@@ -7,7 +7,7 @@
  * recreating the claim (rule: nothing deletes user data before a verified copy).
  */
 import { CharmkitError } from '../core/errors.js';
-import { compareQuantities, InvalidQuantityError, parseQuantity } from './quantity.js';
+import { compareQuantities, InvalidQuantityError, parseQuantity } from '../kube/quantity.js';
 
 /** What a configured size means for an existing claim. */
 export type SizeChange =

@@ -9,7 +9,7 @@
  * set after the prefix (`10.0.0.1/8`). Each refusal has its own message, which a controller would
  * show in a status, so they are reproduced word for word.
  */
-import { cidrContains, formatIp, parseIp as parseExactIp, type IpAddress } from '../vpn/net.js';
+import { cidrContains, formatIp, parseIp as parseExactIp, type IpAddress } from '../core/net.js';
 
 export type { IpAddress };
 

@@ -10,7 +10,7 @@
  * parse are left alone (the server would refuse them; the fake does not validate quantities).
  */
 import { isPlainObject, type JsonObject } from '../core/json.js';
-import { parseQuantity, type Quantity } from '../storage/quantity.js';
+import { parseQuantity, type Quantity } from '../kube/quantity.js';
 
 const BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 const DECIMAL_BY_EXPONENT = new Map(

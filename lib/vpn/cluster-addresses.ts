@@ -12,7 +12,7 @@ import type { KubePort } from '../kube/port.js';
 import type { KubeObject } from '../kube/types.js';
 import { ClusterDnsNotFoundError, VPNConfigurationError } from './errors.js';
 import type { ApiServerAddresses, HostPort } from './kill-switch.js';
-import { parseIp, type IpAddress } from './net.js';
+import { parseIp, type IpAddress } from '../core/net.js';
 import { ENDPOINT_SLICE_TYPE, SERVICE_TYPE } from './resources.js';
 
 /** An address and port as options give them. */

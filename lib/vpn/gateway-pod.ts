@@ -13,7 +13,7 @@
 import type { StatefulSetPlan } from '../workload/plan/index.js';
 import type { Container, KubeObject, ObjectMeta } from '../kube/types.js';
 import { CONFIG_MOUNT_PATH } from './client-pod.js';
-import type { Cidr } from './net.js';
+import type { Cidr } from '../core/net.js';
 
 /** The gateway's init container (routing, forwarding, firewall). */
 export const GATEWAY_INIT_CONTAINER = 'gateway-init';

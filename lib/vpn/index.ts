@@ -41,7 +41,6 @@ export type {
 } from './interface.js';
 export { validateGatewayConfig } from './validate.js';
 export type { GatewayOffer, RoutingMethod } from './validate.js';
-export type { Cidr, IpAddress } from './net.js';
 
 // Names and images a charm may need to refer to.
 export {

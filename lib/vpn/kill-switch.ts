@@ -19,7 +19,7 @@
  * a client that requires the VPN before any gateway is related, keeps only 3 and 4.
  */
 import type { KubeObject, ObjectMeta } from '../kube/types.js';
-import { hostCidr, type Cidr, type IpAddress } from './net.js';
+import { hostCidr, type Cidr, type IpAddress } from '../core/net.js';
 
 /** Link-local addresses allowed by default: Istio ambient's probe source and NodeLocal DNSCache. */
 export const DEFAULT_LINK_LOCAL_ADDRESSES: readonly string[] = ['169.254.7.127', '169.254.20.10'];

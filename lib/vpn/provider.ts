@@ -45,7 +45,7 @@ import {
   VPNGatewayProviderEndpoint,
   type VPNGatewayProviderConfig,
 } from './interface.js';
-import { fqdnProblem, parseIp, type Cidr, type IpAddress } from './net.js';
+import { fqdnProblem, parseIp, type Cidr, type IpAddress } from '../core/net.js';
 import { CONFIG_MAP_TYPE, SERVICE_TYPE } from './resources.js';
 import { gatewaySettings, settingsHash } from './settings.js';
 import { deleteOwned, ensureSideObject, ownershipLabels } from './side-objects.js';

@@ -70,7 +70,7 @@ import {
   parseIp,
   type Cidr,
   type IpAddress,
-} from './net.js';
+} from '../core/net.js';
 import { CILIUM_POLICY_TYPE, CONFIG_MAP_TYPE, NETWORK_POLICY_TYPE } from './resources.js';
 import { clientSettings, settingsHash } from './settings.js';
 import { deleteOwned, ensureSideObject, ownershipLabels, readOptional } from './side-objects.js';

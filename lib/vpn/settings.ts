@@ -9,7 +9,7 @@
  * own name rule. Defence in depth: validation refuses hostile data, quoting makes the rest inert.
  */
 import { createHash } from 'node:crypto';
-import type { Cidr } from './net.js';
+import type { Cidr } from '../core/net.js';
 import type { GatewayOffer } from './validate.js';
 
 /** One `NAME='value'` line of a settings file. */

@@ -19,7 +19,7 @@ import {
   parseThreeOctets,
   type Cidr,
   type IpAddress,
-} from './net.js';
+} from '../core/net.js';
 
 /** The routing methods this library implements. */
 export const ROUTING_METHODS = ['pod-gateway'] as const;

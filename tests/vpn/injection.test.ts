@@ -12,7 +12,7 @@ import { RelationDataValidationError } from '../../lib/relations/errors.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import { clientInitContainer, clientSidecarContainer } from '../../lib/vpn/client-pod.js';
 import { vpnGatewayInterfaceSchema } from '../../lib/vpn/interface.js';
-import { parseCidr, parseIp, type Cidr } from '../../lib/vpn/net.js';
+import { parseCidr, parseIp, type Cidr } from '../../lib/core/net.js';
 import { VPNGatewayRequirer } from '../../lib/vpn/requirer.js';
 import {
   clientSettings,

@@ -7,7 +7,7 @@ import {
   RelationDataValidationError,
 } from '../../lib/relations/errors.js';
 import { blocked, errorStatus } from '../../lib/relations/status.js';
-import { InvalidQuantityError } from '../../lib/storage/quantity.js';
+import { InvalidQuantityError } from '../../lib/kube/quantity.js';
 import { statusForFailure } from '../../lib/workload/failure-status.js';
 
 const patchRequest = {

@@ -5,7 +5,7 @@ import {
   parseQuantity,
   quantityBytes,
   subtractQuantities,
-} from '../../lib/storage/quantity.js';
+} from '../../lib/kube/quantity.js';
 import { checkSizeChange, validateStorageSize, VolumeShrinkError } from '../../lib/storage/size.js';
 
 describe('parseQuantity', () => {

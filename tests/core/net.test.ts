@@ -8,7 +8,7 @@ import {
   parseIp,
   parseThreeOctets,
   type Cidr,
-} from '../../lib/vpn/net.js';
+} from '../../lib/core/net.js';
 
 const cidr = (text: string): Cidr => {
   const parsed = parseCidr(text);

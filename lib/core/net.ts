@@ -1,6 +1,7 @@
 /**
- * Addresses as the VPN capability checks them: IPv4 and IPv6 addresses and CIDRs parsed into
- * numbers (never matched by a loose pattern), containment, and RFC 1123 host names.
+ * IP addresses and CIDRs parsed into numbers (never matched by a loose pattern), containment, and
+ * RFC 1123 host names: one exact parser for every layer (the VPN's validation, FakeCluster's
+ * Service and NetworkPolicy checks).
  *
  * Every value the kill switch and pod-gateway's settings file are built from passes through here,
  * so a parse must be exact: `10.0.0.1/8` (host bits set) is not the range `10.0.0.0/8`, `010.1.2.3`
