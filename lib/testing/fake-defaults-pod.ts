@@ -21,8 +21,8 @@
  * resources beyond their quantities.
  */
 import { isPlainObject, type JsonObject, type JsonValue } from '../core/json.js';
-import { dropZeroValues } from './fake-omitempty.js';
-import { canonicalQuantity, canonicalRequirements } from './fake-quantity.js';
+import { dropZeroValues } from '../kube/zero-values.js';
+import { canonicalQuantity, canonicalRequirements } from '../kube/stored-quantity.js';
 
 /** Volume sources in the order kube-apiserver counts them (validation reports the second one). */
 export const VOLUME_SOURCES = [

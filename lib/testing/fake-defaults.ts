@@ -25,8 +25,8 @@ import {
   orSet,
   orSetString,
 } from './fake-defaults-pod.js';
-import { dropZeroValues } from './fake-omitempty.js';
-import { canonicalResourceList } from './fake-quantity.js';
+import { dropZeroValues } from '../kube/zero-values.js';
+import { canonicalResourceList } from '../kube/stored-quantity.js';
 import { defaultService } from './fake-services.js';
 
 type Defaulter = (object: JsonObject) => void;

@@ -20,7 +20,7 @@ import type { JsonObject } from '../core/json.js';
 import type { KubeObject } from '../kube/types.js';
 import { invalid, type FieldError } from './fake-errors.js';
 import { child, eachIn, orSet, orSetString } from './fake-defaults-pod.js';
-import { dropZeroValues } from './fake-omitempty.js';
+import { dropZeroValues } from '../kube/zero-values.js';
 import { addressAt, contains, parseCidr, parseIp, sizeOf, type IpPrefix } from './fake-ip.js';
 import type { ObjectStore } from './fake-store.js';
 

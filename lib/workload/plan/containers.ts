@@ -12,6 +12,7 @@ import { PHASE, type AddFragment } from './fragment.js';
 import { kindOf, type ContainerKind, type ContainerSelector } from './selectors.js';
 import { canonicalJson, jsonEqual } from '../../core/json.js';
 import { covers, mergeValue } from './merge.js';
+import { storedContainer, storedEnvVar } from './stored-form.js';
 import { dropIfEmpty, findContainer, requireContainer } from './working.js';
 import type { Container, EnvVar } from '../../kube/types.js';
 
@@ -85,7 +86,7 @@ export function ensureEnv(
   options: ContainerSelector,
 ): void {
   const kind = kindOf(options);
-  const desired = structuredClone(env);
+  const desired = storedEnvVar(env);
   add({
     owner,
     key: `${kind}/${container} env ${env.name}`,
@@ -140,7 +141,7 @@ function ensureContainerOf(
   container: Container,
   position: 'first' | 'any',
 ): void {
-  const desired = structuredClone(container);
+  const desired = storedContainer(container);
   add({
     owner,
     key: `${kind}/${container.name}`,

@@ -12,6 +12,7 @@ import { PHASE, type AddFragment } from './fragment.js';
 import { kindOf, type ContainerSelector } from './selectors.js';
 import { canonicalJson } from '../../core/json.js';
 import { covers, mergeValue } from './merge.js';
+import { storedVolume, storedVolumeMount } from './stored-form.js';
 import { dropIfEmpty, findContainer, requireContainer } from './working.js';
 import type { Volume, VolumeMount } from '../../kube/types.js';
 
@@ -27,7 +28,7 @@ export interface VolumeMountOptions extends ContainerSelector {
 
 /** `StatefulSetPlan.ensureVolume`: merges into a volume of that name, or replaces its source. */
 export function ensureVolume(add: AddFragment, owner: string, volume: Volume): void {
-  const desired = structuredClone(volume);
+  const desired = storedVolume(volume);
   add({
     owner,
     key: `volume ${volume.name}`,
@@ -88,7 +89,7 @@ export function ensureVolumeMount(
   mount: VolumeMount,
   options: VolumeMountOptions,
 ): void {
-  const desired = structuredClone(mount);
+  const desired = storedVolumeMount(mount);
   const kind = kindOf(options);
   const move = options.moveExisting ?? true;
   add({

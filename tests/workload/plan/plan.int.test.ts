@@ -163,3 +163,45 @@ describe('StatefulSetPlan on a real API server', () => {
     expect(done.statefulSet.spec.template.spec.securityContext?.fsGroup).toBe(1000);
   });
 });
+
+describe('StatefulSetPlan: fragments in the form the server stores them', () => {
+  /** Fragments the server stores differently from how they are sent. */
+  function contribute(plan: StatefulSetPlan): void {
+    plan
+      .ensureEnv('t', 'app', {
+        name: 'POD_NAME',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+      })
+      .ensureEnv('t', 'app', { name: 'EMPTY', value: '' })
+      .ensureVolume('t', { name: 'scratch', emptyDir: { sizeLimit: '1024Mi' } })
+      .ensureVolumeMount('t', 'app', { name: 'scratch', mountPath: '/scratch', readOnly: false })
+      .ensureContainer('t', {
+        name: 'sidecar',
+        image: 'registry.invalid/sidecar:1',
+        resources: { requests: { memory: '1024Mi', cpu: '0.5' } },
+        ports: [{ containerPort: 8080, hostPort: 0 }],
+      });
+  }
+
+  it('a fieldRef without apiVersion, an empty value, readOnly: false and 1024Mi: one patch, then none', async () => {
+    await create('stored-form');
+    const first = await reconcileStatefulSet(
+      port,
+      { name: 'stored-form', namespace: ns.name },
+      contribute,
+    );
+    expect(first.patched).toBe(true);
+    log.clear();
+    const second = await reconcileStatefulSet(
+      port,
+      { name: 'stored-form', namespace: ns.name },
+      contribute,
+    );
+    expect(second.result.changes).toEqual([]);
+    expect(second.patched).toBe(false);
+    expect(log.writes()).toEqual([]);
+    const stored = await port.get<StatefulSet>(ref('stored-form'));
+    const sidecar = stored.spec.template.spec.containers.find((c) => c.name === 'sidecar');
+    expect(sidecar?.resources).toEqual({ requests: { memory: '1Gi', cpu: '500m' } });
+  });
+});

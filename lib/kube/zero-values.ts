@@ -1,13 +1,14 @@
 /**
- * Zero values the API server does not store, for `FakeCluster`: fields that are plain (not
+ * Zero values the API server does not store: fields that are plain (not
  * pointer) Go values tagged `omitempty` come back absent when they were sent as `false`, `0` or
  * `""`. A capability that sends `readOnly: false` on a mount, `publishNotReadyAddresses: false` on
  * a Service or `value: ""` on an env var and then compares with what it reads back would patch on
- * every reconcile on a cluster; the fake drops the same fields. (Pointer fields such as
+ * every reconcile on a cluster; the StatefulSet plan compares without them and FakeCluster drops
+ * the same fields (the differential tests prove the table against the server). (Pointer fields such as
  * `securityContext.privileged: false` are kept, by the server and here.)
  *
- * Listed per structure, for the structures controllers write; the decode step of
- * fake-normalize.ts already drops nulls, empty lists and empty maps everywhere.
+ * Listed per structure, for the structures controllers write; FakeCluster's decode step
+ * (lib/testing/fake-normalize.ts) already drops nulls, empty lists and empty maps everywhere.
  */
 import type { JsonObject, JsonValue } from '../core/json.js';
 

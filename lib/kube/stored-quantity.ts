@@ -1,16 +1,18 @@
 /**
- * How kube-apiserver v1.37 rewrites resource quantities it stores, for `FakeCluster`.
+ * How kube-apiserver v1.37 rewrites resource quantities it stores: what the StatefulSet plan
+ * compares a desired size with, and what FakeCluster stores.
  *
  * The server decodes a quantity into a number and a format (binary `Ki`..`Ei`, decimal `n`..`E`,
  * or an `e`-exponent) and prints it back canonically unless the text already was: `1024Mi` is
  * stored as `1Gi`, `0.5` as `500m`, `1000000` as `1M`, `1.5Gi` as `1536Mi`. In resource lists
  * (container requests and limits, claim sizes, volume capacities) it also rounds up to milli
  * precision. A controller that compares the size it sent with the one it reads back as text would
- * patch on every reconcile on a cluster; with this the fake shows the same text. Values it cannot
+ * patch on every reconcile on a cluster; the plan compares in this form and the fake stores it
+ * (the differential tests prove the form equal to the server's). Values it cannot
  * parse are left alone (the server would refuse them; the fake does not validate quantities).
  */
 import { isPlainObject, type JsonObject } from '../core/json.js';
-import { parseQuantity, type Quantity } from '../kube/quantity.js';
+import { parseQuantity, type Quantity } from './quantity.js';
 
 const BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 const DECIMAL_BY_EXPONENT = new Map(

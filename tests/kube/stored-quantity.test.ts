@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonicalQuantity } from '../../lib/testing/fake-quantity.js';
+import { canonicalQuantity } from '../../lib/kube/stored-quantity.js';
 
 // Pairs read back from kube-apiserver v1.37.2 for container memory limits (a resource list);
 // tests/testing/fake-defaults.diff.int.test.ts checks the same against the live server.
