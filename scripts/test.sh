@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): types, lint, unit and integration tests (the integration
 # project starts the local control plane, building it on first use), then the adapter's
-# compatibility run on @kubernetes/client-node 2.x. Any failure fails the run; nothing is skipped.
+# compatibility run on @kubernetes/client-node 2.x, then the consumer test (the packed package in
+# fresh projects on Node 20 and 22, as README.md tells users to install it). Any failure fails the
+# run; nothing is skipped.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,7 +24,7 @@ npx --no-install tsc -p tsconfig.build.json
 node --input-type=module -e '
 const root = await import("charmkit");
 const testing = await import("charmkit/testing");
-const missing = ["StorageRequirer", "StorageProvider", "createKubePort", "JujuBackend", "KubernetesError"]
+const missing = ["StorageRequirer", "StorageProvider", "createKubePort", "JujuBackend", "KubernetesError", "runHook"]
   .filter((name) => !(name in root));
 if (!("FakeCluster" in testing)) missing.push("charmkit/testing FakeCluster");
 if (missing.length) { console.error("built package lacks: " + missing.join(", ")); process.exit(1); }
@@ -40,6 +42,14 @@ node --experimental-vm-modules node_modules/jest/bin/jest.js --selectProjects un
 if [ -x scripts/compat/client-node-2.sh ] && [ $# -eq 0 ]; then
   step "compatibility: @kubernetes/client-node 2.x on Node 22"
   bash scripts/compat/client-node-2.sh || status=$?
+fi
+
+if [ $# -eq 0 ]; then
+  step "consumer test: the packed package in fresh projects on Node 20 and 22 (scripts/consumer/run.mjs)"
+  node scripts/consumer/run.mjs --no-build || status=$?
+else
+  echo "charmkit: jest arguments given, so the client-node 2.x and consumer runs were left out;" \
+    "run bash scripts/compat/client-node-2.sh and node scripts/consumer/run.mjs for them"
 fi
 
 # One plain closing line over every jest run above (main suite and compatibility runs).

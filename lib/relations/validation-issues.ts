@@ -46,6 +46,30 @@ function namedChild(error: ErrorObject): string | undefined {
   return undefined;
 }
 
+/**
+ * The patterns our interface schemas use, in words. A status that quotes a regular expression asks
+ * the reader to run it in their head; these say what the value must be. A pattern not listed here
+ * is quoted as it is.
+ */
+const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
+  ['^/', 'must be an absolute path'],
+  ['^/[^\\u0000]*$', 'must be an absolute path'],
+  [
+    '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+    'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a ' +
+      'letter or digit',
+  ],
+  [
+    '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+    'must be a DNS-1123 name: lowercase letters, digits, "-" and ".", each part starting and ' +
+      'ending with a letter or digit',
+  ],
+  [
+    '^\\+?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+|[KMGTPE]i|[numkMGTPE])?$',
+    'must be a Kubernetes quantity such as 100Gi or 500M',
+  ],
+]);
+
 function reasonFor(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -61,6 +85,10 @@ function reasonFor(error: ErrorObject): string {
         : 'must be one of the allowed values';
     case 'const':
       return `must be ${JSON.stringify(params.allowedValue)}`;
+    case 'pattern': {
+      const pattern = typeof params.pattern === 'string' ? params.pattern : '';
+      return PATTERN_WORDS.get(pattern) ?? `must match the pattern ${JSON.stringify(pattern)}`;
+    }
     default:
       return error.message ?? `fails "${error.keyword}"`;
   }

@@ -113,6 +113,19 @@ export function contributeMount(plan: StatefulSetPlan, spec: MountSpec): void {
 }
 
 /**
+ * The pod fsGroup `contributeMount` will replace, when the pod has one that charmkit did not set
+ * (one it set for an earlier pgid is its own to change). Undefined when nothing of the user's is
+ * replaced. The record keeps the replaced value, so `unmount()` restores it.
+ */
+export function replacedFsGroup(observed: StatefulSet, spec: MountSpec): number | undefined {
+  if (spec.fsGroup === undefined) return undefined;
+  const current = observed.spec.template.spec.securityContext?.fsGroup;
+  if (current === undefined || current === spec.fsGroup) return undefined;
+  if (readMountRecord(observed, spec.volume)?.fsGroup === current) return undefined;
+  return current;
+}
+
+/**
  * Contributes the exact undo of `contributeMount`: every mount of the volume, the volume, the
  * record, and the fsGroup restored to its previous value if it is still the one charmkit set.
  */

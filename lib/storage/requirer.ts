@@ -28,6 +28,7 @@ import type {
   CapabilityContext,
   PatchOutcome,
   Preparation,
+  WorkloadRef,
 } from '../workload/capability.js';
 import type { PlanChange, StatefulSetPlan } from '../workload/plan/index.js';
 import { reconcileCapabilities } from '../workload/reconcile.js';
@@ -49,6 +50,7 @@ import {
   contributeMount,
   contributeUnmount,
   podMountProblem,
+  replacedFsGroup,
   storageVolumeName,
   type MountSpec,
 } from './mount.js';
@@ -67,8 +69,11 @@ export interface StorageRequirerOptions {
   readonly container: string;
   /** The relation endpoint (default `storage`). */
   readonly endpoint?: string;
-  /** This controller's StatefulSet; default: the app name in the model's namespace. */
-  readonly statefulSet?: { readonly name: string; readonly namespace: string };
+  /**
+   * This controller's StatefulSet; default: the app name in the model's namespace. Pass what
+   * `resolveSelfIdentity` returns to keep where each part came from for error messages.
+   */
+  readonly statefulSet?: WorkloadRef;
   /** Overrides the provider's mount path (must be absolute and normalised). */
   readonly mountPath?: string;
   /** Published to the provider as `instance-name`, and in charmarr's form (default: the app name). */
@@ -117,6 +122,8 @@ export interface StorageRequirerResult {
   readonly offer?: StorageOffer;
   /** Whether this unit wrote relation data (its instance name). */
   readonly relationDataWritten: boolean;
+  /** What the patch changed that the user may not expect, e.g. a pod fsGroup it replaced. */
+  readonly notes?: readonly string[];
 }
 
 /** Rollout findings that need a human rather than time. */
@@ -159,11 +166,19 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
     }
   }
 
-  /** The StatefulSet this requirer patches. */
-  get statefulSet(): { name: string; namespace: string } {
+  /** The StatefulSet this requirer patches, with where its name and namespace came from. */
+  get statefulSet(): WorkloadRef {
     if (this.options.statefulSet) return { ...this.options.statefulSet };
     const context = this.options.backend.context;
-    return { name: context.appName, namespace: context.modelName ?? 'default' };
+    return {
+      name: context.appName,
+      namespace: context.modelName ?? 'default',
+      nameSource: `the application of unit ${context.unitName}`,
+      namespaceSource:
+        context.modelName === undefined
+          ? 'nowhere (no model name; "default" assumed)'
+          : 'the model name',
+    };
   }
 
   /**
@@ -266,14 +281,26 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
       };
     }
     const spec = this.mountSpec(offer);
+    let replaced: number | undefined;
     return {
-      contribute: (plan) => contributeMount(plan, spec),
+      contribute: (plan) => {
+        replaced = replacedFsGroup(plan.observed, spec);
+        contributeMount(plan, spec);
+      },
       verify: (outcome) => {
         if (outcome.patched) {
+          const notes =
+            replaced !== undefined && outcome.changes.length > 0
+              ? [
+                  `pod fsGroup ${replaced} replaced by ${spec.fsGroup} (the pgid ` +
+                    `${relation.remoteApp} publishes); unmount() restores it`,
+                ]
+              : [];
           const changed = {
             ...withOffer,
             changed: outcome.changes.length > 0,
             changes: outcome.changes,
+            ...(notes.length > 0 ? { notes } : {}),
           };
           return this.afterPatch(outcome.observed, spec, offer, changed);
         }
@@ -358,13 +385,15 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
     const changed = { ...base, changed: true };
     const wait = this.options.rollout;
     if (!wait?.timeoutMs || wait.timeoutMs <= 0) {
+      const notes = changed.notes?.length ? `; ${changed.notes.join('; ')}` : '';
       return {
         ...changed,
         state: 'patched',
-        status: maintenance(`mounting shared storage at ${spec.mountPath} (rolling out)`),
+        status: maintenance(`mounting shared storage at ${spec.mountPath} (rolling out)${notes}`),
       };
     }
-    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', ...this.statefulSet };
+    const { name, namespace } = this.statefulSet;
+    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', name, namespace };
     const rollout = await waitForRollout(this.options.kube, ref, wait);
     if (!rollout.complete) return this.stuck(changed, spec, rollout.diagnosis);
     return this.verify(rollout.statefulSet, spec, offer, changed, false);

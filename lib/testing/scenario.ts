@@ -8,12 +8,13 @@
  * harness builds a fresh in-memory Juju (`MemoryModel`) for every run from a plain state
  * object, sets the hook context Juju would set for the event (including the relation-list
  * changes `-departed` and `-broken` imply), calls the controller exactly as production would,
- * and returns an output that can be fed back in as the next state.
+ * and returns an output that can be fed back in as the next state. Run the controller through
+ * `runHook`, as its Juju entry does, and the output also carries the exit code Juju would see.
  *
  * It does not model: peer relations, secrets, config, actions, storage, or the order in which
  * Juju would queue follow-up hooks; a test runs the next event itself.
  */
-import type { KubePort, RequestRecord } from '../kube/port.js';
+import { writes, type KubePort, type RequestRecord } from '../kube/port.js';
 import type { HookContext, RelationBackend } from '../relations/backend.js';
 import { RelationError } from '../relations/errors.js';
 import type { RelationEventKind } from '../relations/events.js';
@@ -88,10 +89,14 @@ export interface ScenarioControllerContext<TKube extends RecordingKubePort | und
   readonly kube: TKube;
 }
 
-/** A controller: one process run, handling one hook. */
+/**
+ * A controller: one process run, handling one hook. Usually
+ * `({ backend, kube }) => runHook(backend, new MyCharm({ backend, kube }))`, exactly what the
+ * Juju entry runs; what it returns is ignored.
+ */
 export type ScenarioController<TKube extends RecordingKubePort | undefined> = (
   ctx: ScenarioControllerContext<TKube>,
-) => Promise<void> | void;
+) => Promise<unknown> | void;
 
 /** The event to run: a relation hook on a relation of the state, or any other hook by name. */
 export type ScenarioEvent =
@@ -181,10 +186,24 @@ export interface ScenarioOutput<TKube extends RecordingKubePort | undefined> {
   readonly statusHistory: readonly Status[];
   /** The application version set during the run, if any. */
   readonly applicationVersion: string | undefined;
-  /** Relation writes made during the run (`[]` means "wrote nothing"). */
-  readonly writes: readonly MemoryWrite[];
-  /** Requests the port served during the run, when it keeps a `requests` log. */
+  /**
+   * Relation-data writes made during the run (`[]`: no bag was written). Kubernetes writes are
+   * `kubeWrites`; the two are kept apart so a "zero writes" test cannot pass for the wrong reason.
+   */
+  readonly relationWrites: readonly MemoryWrite[];
+  /**
+   * Kubernetes writes (create, replace, patch, delete) the port served during the run, when it
+   * keeps a `requests` log (FakeCluster does); undefined when it does not, never a false `[]`.
+   */
+  readonly kubeWrites: readonly RequestRecord[] | undefined;
+  /** Every request the port served during the run (reads too), when it keeps a `requests` log. */
   readonly requests: readonly RequestRecord[] | undefined;
+  /**
+   * The exit code the hook's process would end with: what the controller set as
+   * `process.exitCode` (`runHook` sets 1 when a retry may cure a failure), else 0. Juju runs a
+   * hook that exits non-zero again later.
+   */
+  readonly exitCode: number;
   /** The output as a state, to run the next event on (broken relations are dropped). */
   readonly state: ScenarioState<TKube>;
   /** The relation on `endpoint` (the only one, or the one with `id`); throws if absent. */
@@ -233,7 +252,18 @@ export class Scenario<TKube extends RecordingKubePort | undefined = undefined> {
     const requestLog = state.kube?.requests;
     const before = requestLog?.length ?? 0;
 
-    await this.options.controller({ backend, context, kube: state.kube as TKube });
+    // The controller runs as a hook process would: what it sets as the exit code is this run's,
+    // and the test process's own exit code is left as it was.
+    const outerExitCode = process.exitCode;
+    process.exitCode = undefined;
+    let exitCode: number;
+    try {
+      await this.options.controller({ backend, context, kube: state.kube as TKube });
+    } finally {
+      exitCode = Number(process.exitCode ?? 0);
+      process.exitCode = outerExitCode;
+    }
+    const requests = requestLog?.slice(before);
 
     const outputs: ScenarioRelationOutput[] = [];
     for (const relation of relations) {
@@ -249,8 +279,10 @@ export class Scenario<TKube extends RecordingKubePort | undefined = undefined> {
       status: history.at(-1) ?? state.status,
       statusHistory: [...history],
       applicationVersion: model.applicationVersion(this.options.app),
-      writes: [...model.writes],
-      requests: requestLog?.slice(before),
+      relationWrites: [...model.writes],
+      kubeWrites: requests === undefined ? undefined : writes(requests),
+      requests,
+      exitCode,
       state: {
         ...state,
         relations: outputs.filter((r) => r.id !== brokenId),

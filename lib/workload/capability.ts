@@ -33,10 +33,18 @@ export interface CapabilityResult {
   readonly error?: Error;
 }
 
-/** The controller's own StatefulSet, by name and namespace. */
+/**
+ * The controller's own StatefulSet, by name and namespace. The optional sources say where each
+ * came from (`resolveSelfIdentity` reports them, e.g. `JUJU_UNIT_NAME`), so a StatefulSet that is
+ * not there can be reported with the reason it was looked for there.
+ */
 export interface WorkloadRef {
   readonly name: string;
   readonly namespace: string;
+  /** Where the name came from, e.g. `JUJU_UNIT_NAME` or `options.name`. */
+  readonly nameSource?: string;
+  /** Where the namespace came from, e.g. `JUJU_MODEL_NAME`. */
+  readonly namespaceSource?: string;
 }
 
 /** Where a reconcile runs: the Kubernetes port and the controller's own StatefulSet. */

@@ -27,7 +27,9 @@ export interface FailureContext {
 
 /** The status for any thrown value; never a silent Active. */
 export function statusForFailure(failure: unknown, context: FailureContext = {}): Status {
-  const where = context.label === undefined ? '' : `${context.label}: `;
+  // Name the relation once: many errors already say where they come from ("... on storage:0").
+  const named = context.label !== undefined && mentions(asError(failure).message, context.label);
+  const where = context.label === undefined || named ? '' : `${context.label}: `;
   if (failure instanceof RelationDataValidationError) {
     // The error's source already names the relation; do not repeat the label.
     return blocked(
@@ -58,4 +60,10 @@ export function statusForFailure(failure: unknown, context: FailureContext = {})
   }
   const message = `${where}${asError(failure).message}`;
   return remedyOf(failure) === 'fix' ? blocked(message) : errorStatus(message);
+}
+
+/** Whether `message` names `label` as a word of its own (`storage:1` is not in `storage:10`). */
+function mentions(message: string, label: string): boolean {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w:-])${escaped}(?![\\w-])`).test(message);
 }

@@ -21,6 +21,13 @@ export type {
 export { reconcileCapabilities } from './reconcile.js';
 export type { CapabilitiesReconcile, ReconcileOptions } from './reconcile.js';
 
+// Running one hook: dispatch, reconcile, status, and the exit code Juju needs.
+export { runHook } from './hook.js';
+export type { HookController, HookResult, HookRun } from './hook.js';
+
+// The controller's own StatefulSet is missing (names where its name and namespace came from).
+export { OwnStatefulSetNotFoundError } from './errors.js';
+
 // Failure → status.
 export { statusForFailure } from './failure-status.js';
 export type { FailureContext } from './failure-status.js';

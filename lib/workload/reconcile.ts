@@ -9,6 +9,7 @@
  * created, is withdrawn from the patch and reports its failure, while the others still go. Earlier
  * capabilities in the list win conflicts, so the list order is the priority order.
  */
+import { isNotFound } from '../kube/errors.js';
 import type { KubePort } from '../kube/port.js';
 import { withConflictRetry } from '../kube/retry.js';
 import type { StatefulSet } from '../kube/types.js';
@@ -20,6 +21,7 @@ import {
   type Participation,
   type ResultOf,
 } from './capability.js';
+import { OwnStatefulSetNotFoundError } from './errors.js';
 import { applyPlan } from './plan/apply.js';
 import { StatefulSetPlan, type PlanChange, type PlanResult } from './plan/plan.js';
 
@@ -136,13 +138,19 @@ function finish<C extends readonly Capability[]>(
   return { ...outcome, results: results as CapabilitiesReconcile<C>['results'] };
 }
 
+/** The one read of the StatefulSet; a 404 names where its name and namespace came from. */
 async function readStatefulSet(port: KubePort, context: CapabilityContext): Promise<StatefulSet> {
-  return port.get<StatefulSet>({
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    name: context.statefulSet.name,
-    namespace: context.statefulSet.namespace,
-  });
+  try {
+    return await port.get<StatefulSet>({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      name: context.statefulSet.name,
+      namespace: context.statefulSet.namespace,
+    });
+  } catch (failure) {
+    if (isNotFound(failure)) throw new OwnStatefulSetNotFoundError(context.statefulSet, failure);
+    throw failure;
+  }
 }
 
 function computePlan(observed: StatefulSet, taking: readonly Taking[]): PlanResult {

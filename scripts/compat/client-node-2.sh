@@ -7,8 +7,8 @@
 # kubeconfig is used) works with the other major too.
 #
 # How it works:
-#   1. `.compat/` (gitignored) gets its own package.json and `npm install` of
-#      @kubernetes/client-node@2 and the `node@22` npm package (which ships a Node 22 binary). The
+#   1. scripts/compat/install.sh gives `.compat/` (gitignored) its own package.json and `npm install`
+#      of @kubernetes/client-node@2 and the `node@22` npm package (which ships a Node 22 binary). The
 #      repository's own node_modules are not touched.
 #   2. Node's ESM resolver cannot be redirected with NODE_PATH, and jest resolves modules itself
 #      anyway, so we run jest (from the repository, with the Node 22 binary) with a generated
@@ -31,28 +31,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 compat="$root/.compat"
-mkdir -p "$compat"
-
-if [ ! -f "$compat/package.json" ]; then
-  cat >"$compat/package.json" <<'JSON'
-{
-  "name": "charmkit-compat-client-node-2",
-  "private": true,
-  "description": "Scratch install for scripts/compat/client-node-2.sh; not part of charmkit.",
-  "dependencies": {
-    "@kubernetes/client-node": "^2.0.0",
-    "node": "^22.19.0"
-  }
-}
-JSON
-fi
-
+node22=$(bash "$root/scripts/compat/install.sh")
 cn="$compat/node_modules/@kubernetes/client-node"
-node22="$compat/node_modules/node/bin/node"
-if [ ! -f "$cn/package.json" ] || [ ! -x "$node22" ]; then
-  echo "charmkit compat: installing @kubernetes/client-node@2 and node@22 into .compat/" >&2
-  (cd "$compat" && npm install --no-audit --no-fund --loglevel=error --engine-strict=false)
-fi
 
 cn_version=$(node -p "require('$cn/package.json').version")
 node_version=$("$node22" --version)

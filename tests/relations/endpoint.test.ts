@@ -97,7 +97,7 @@ describe('publishing and reading typed data', () => {
     await expect(failure).rejects.toBeInstanceOf(RelationDataValidationError);
     await expect(requirer.remoteAppData(relation)).rejects.toThrow(
       `Invalid relation data in remote app bag of "store" on storage:${id} (example v1 provider): ` +
-        'mount-path: must match pattern "^/" ; puid: must be an integer-as-string ; pvc-name: is required',
+        'mount-path: must be an absolute path ; puid: must be an integer-as-string ; pvc-name: is required',
     );
   });
 
@@ -106,7 +106,7 @@ describe('publishing and reading typed data', () => {
     const relation = await provider.relation(id);
     const bad = { 'pvc-name': 'Not A Name', 'mount-path': '/data' };
     await expect(provider.publishAppData(relation, bad)).rejects.toThrow(
-      'nothing was written): pvc-name: must match pattern',
+      'nothing was written): pvc-name: must be a DNS-1123 label',
     );
     expect(model.writes).toHaveLength(0);
   });

@@ -78,9 +78,10 @@ describe('the example interface (decoded-type schemas with derived string codecs
     expect(error.message).toBe(
       'Invalid relation data in remote app bag of "storage" on storage:3 (example v1 provider): ' +
         'extra: is not a field of this interface ; ' +
-        'mount-path: must match pattern "^/" ; ' +
+        'mount-path: must be an absolute path ; ' +
         'puid: must be an integer-as-string ; ' +
-        'pvc-name: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" ; ' +
+        'pvc-name: must be a DNS-1123 label: lowercase letters, digits and "-", starting and ' +
+        'ending with a letter or digit ; ' +
         'read-only: must be "true" or "false"',
     );
   });
@@ -153,7 +154,7 @@ describe('the example interface (decoded-type schemas with derived string codecs
     );
     expect(error.message).toBe(
       'Invalid relation data in local app bag (example v1 provider; nothing was written): ' +
-        'mount-path: must match pattern "^/" ; puid: must be integer',
+        'mount-path: must be an absolute path ; puid: must be integer',
     );
   });
 

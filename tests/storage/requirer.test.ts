@@ -5,6 +5,7 @@ import { active, blocked } from '../../lib/relations/status.js';
 import { MemoryModel, type MemoryBackend } from '../../lib/relations/memory-backend.js';
 import { StorageRequirer } from '../../lib/storage/requirer.js';
 import { readMountRecord } from '../../lib/storage/mount.js';
+import { resolveSelfIdentity } from '../../lib/kube/self.js';
 import { FakeCluster } from '../../lib/testing/fake-cluster.js';
 import {
   claimFixture,
@@ -129,7 +130,7 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
     });
   });
 
-  it('schema-invalid provider data: Blocked naming the fields, no request', async () => {
+  it('schema-invalid provider data: Blocked naming the fields in words, no request', async () => {
     const { kube, requirer } = setup({ data: { ...offer, puid: 'root', 'mount-path': 'data' } });
     const result = await requirer.reconcile();
     expect(result.state).toBe('invalid');
@@ -146,7 +147,9 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
     const result = await requirer.reconcile();
     expect(result.state).toBe('invalid');
     expect(result.error?.name).toBe('InvalidStorageDataError');
-    expect(result.status.message).toContain('must not contain ".." segments');
+    expect(result.status.message).toContain('mount-path: must not contain ".." segments');
+    // The relation is named once, by the error itself, not again as a prefix.
+    expect(result.status.message.match(/storage:0/g)).toHaveLength(1);
     expect(kube.requests).toEqual([]);
   });
 
@@ -167,6 +170,40 @@ describe('StorageRequirer.reconcile: before there is anything to mount', () => {
         'PVC shared-media published by storage does not exist in namespace media; check the storage application',
     });
     expect(kube.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual(['get PersistentVolumeClaim']);
+  });
+
+  it('no StatefulSet of its own: Blocked saying where its name came from and how to set it', async () => {
+    const { kube, requirer } = setup({ objects: { objects: [standard, claim()] } });
+    const result = await requirer.reconcile();
+    expect(result.state).toBe('failed');
+    expect(result.error?.name).toBe('OwnStatefulSetNotFoundError');
+    expect(result.status).toEqual(
+      blocked(
+        'storage:0: this controller\'s own StatefulSet "radarr" does not exist in namespace "media" ' +
+          '(name from the application of unit radarr/0, namespace from the model name); ' +
+          'pass `statefulSet: { name, namespace }` to name it explicitly',
+      ),
+    );
+    expect(kube.writes()).toEqual([]);
+  });
+
+  it('no StatefulSet where resolveSelfIdentity pointed: the sources it reported are named', async () => {
+    const kube = new FakeCluster({ objects: [standard, claim()] });
+    const backend = new MemoryModel({ name: NS }).backend('radarr/0', { leader: true });
+    backend.addRelation({ endpoint: 'storage', remoteApp: 'storage', remoteAppData: offer });
+    const requirer = new StorageRequirer({
+      kube,
+      backend,
+      container: 'radarr-app',
+      statefulSet: resolveSelfIdentity({
+        env: { JUJU_UNIT_NAME: 'sonarr/0', JUJU_MODEL_NAME: NS },
+      }),
+    });
+    const result = await requirer.reconcile();
+    expect(result.status.message).toContain(
+      'StatefulSet "sonarr" does not exist in namespace "media" ' +
+        '(name from JUJU_UNIT_NAME, namespace from JUJU_MODEL_NAME)',
+    );
   });
 
   it('a container the StatefulSet does not have: typed error and Blocked, never a silent no-op', async () => {
@@ -225,6 +262,36 @@ describe('StorageRequirer.reconcile: mounting', () => {
       name: 'charmkit-storage-storage',
       persistentVolumeClaim: { claimName: 'shared-media' },
     });
+  });
+
+  it('notes a pod fsGroup it replaced, in the result and the status, and only the first time', async () => {
+    const sts = radarrStatefulSet();
+    sts.spec.template.spec.securityContext = { fsGroup: 2000 };
+    const { kube, requirer } = setup({ objects: { objects: [standard, sts, claim()] } });
+    const first = await requirer.reconcile();
+    const note =
+      'pod fsGroup 2000 replaced by 1000 (the pgid storage publishes); unmount() restores it';
+    expect(first.notes).toEqual([note]);
+    expect(first.status).toEqual({
+      name: 'maintenance',
+      message: `mounting shared storage at /data (rolling out); ${note}`,
+    });
+    expect(storedStatefulSet(kube).spec.template.spec.securityContext).toEqual({ fsGroup: 1000 });
+    const second = await requirer.reconcile();
+    expect(second.state).toBe('mounted');
+    expect(second.notes).toBeUndefined();
+  });
+
+  it('says nothing about fsGroup when the pod had none or already had the pgid', async () => {
+    for (const fsGroup of [undefined, 1000]) {
+      const sts = radarrStatefulSet();
+      sts.spec.template.spec.securityContext = fsGroup === undefined ? {} : { fsGroup };
+      const { requirer } = setup({ objects: { objects: [standard, sts, claim()] } });
+      const result = await requirer.reconcile();
+      expect(result.state).toBe('patched');
+      expect(result.notes).toBeUndefined();
+      expect(result.status.message).toBe('mounting shared storage at /data (rolling out)');
+    }
   });
 
   it('can wait for the rollout in one call when asked (non-Juju controllers)', async () => {

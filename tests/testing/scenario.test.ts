@@ -179,8 +179,10 @@ describe('Scenario', () => {
     const out = await scenario.run(on.install(), { leader: true, kube });
     expect(out.hook).toEqual({ kind: 'hook', name: 'install' });
     expect(out.status).toEqual(blocked('add a storage relation'));
-    expect(out.writes).toEqual([]);
+    expect(out.relationWrites).toEqual([]);
+    expect(out.kubeWrites).toEqual([]);
     expect(out.requests).toEqual([]);
+    expect(out.exitCode).toBe(0);
   });
 
   it('publishes relation data, patches once, and goes maintenance on relation-changed', async () => {
@@ -243,8 +245,11 @@ describe('Scenario', () => {
       relations: [storageRelation],
       kube,
     });
+    expect(first.kubeWrites?.map((r) => `${r.verb} ${r.kind}`)).toEqual(['patch StatefulSet']);
+    expect(first.relationWrites.map((w) => w.scope)).toEqual(['app', 'unit']);
     const second = await scenario.run(on.updateStatus(), first.state);
-    expect(second.writes).toEqual([]);
+    expect(second.relationWrites).toEqual([]);
+    expect(second.kubeWrites).toEqual([]);
     expect(second.requests?.map((r) => r.verb)).toEqual(['get']);
     expect(second.status).toEqual(active());
     expect(second.relation('storage').localAppData).toEqual({ 'client-name': 'radarr' });
@@ -263,7 +268,7 @@ describe('Scenario', () => {
     });
     expect(out.status?.name).toBe('blocked');
     expect(out.status?.message).toContain(
-      'mount-path: must match pattern "^/" ; puid: must be an integer-as-string',
+      'mount-path: must be an absolute path ; puid: must be an integer-as-string',
     );
     expect(out.requests).toEqual([]);
   });
@@ -274,7 +279,7 @@ describe('Scenario', () => {
       relations: [storageRelation],
       kube,
     });
-    expect(out.writes.map((w) => w.scope)).toEqual(['unit']);
+    expect(out.relationWrites.map((w) => w.scope)).toEqual(['unit']);
     expect(out.relation('storage').localAppData).toEqual({});
     expect(out.status).toEqual(active());
   });

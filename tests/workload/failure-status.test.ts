@@ -43,6 +43,17 @@ describe('statusForFailure', () => {
     expect(status.message.split('storage:3')).toHaveLength(2);
   });
 
+  it('names the relation once when the error already names it, and prefixes it otherwise', () => {
+    const named = new InvalidQuantityError('100 gigs', 'size of media-storage on storage:3');
+    expect(statusForFailure(named, { label: 'storage:3' }).message).not.toMatch(/^storage:3: /);
+    expect(statusForFailure(named, { label: 'storage:3' }).message).toContain('on storage:3');
+    // storage:30 is another relation: storage:3 is still named.
+    const other = new InvalidQuantityError('100 gigs', 'size on storage:30');
+    expect(statusForFailure(other, { label: 'storage:3' }).message).toMatch(/^storage:3: /);
+    const unnamed = new InvalidQuantityError('100 gigs', 'size');
+    expect(statusForFailure(unnamed, { label: 'storage:3' }).message).toMatch(/^storage:3: /);
+  });
+
   it('follows the remedy: a retry-able failure is an error, a fix-able one Blocked', () => {
     expect(
       statusForFailure(

@@ -134,6 +134,42 @@ describe('reconcileCapabilities', () => {
     expect(result.results[0].status).toEqual(blocked('no relation'));
   });
 
+  it('a missing own StatefulSet fails the participants (saying where its name came from), not the ones that stopped early', async () => {
+    const kube = new FakeCluster({ objects: [] });
+    const log: Log = { steps: [] };
+    const context = {
+      kube,
+      statefulSet: {
+        name: 'app',
+        namespace: NS,
+        nameSource: 'HOSTNAME',
+        namespaceSource: '/var/run/secrets/kubernetes.io/serviceaccount/namespace',
+      },
+    };
+    const result = await reconcileCapabilities(context, [
+      recording('a', log, { contribute: sidecar('a') }),
+      recording('b', log, { done: blocked('no relation') }),
+    ] as const);
+    const [a, b] = result.results;
+    expect(a.error?.name).toBe('OwnStatefulSetNotFoundError');
+    expect(a.status).toEqual(
+      blocked(
+        'a: this controller\'s own StatefulSet "app" does not exist in namespace "media" (name from ' +
+          'HOSTNAME, namespace from /var/run/secrets/kubernetes.io/serviceaccount/namespace); ' +
+          'pass `statefulSet: { name, namespace }` to name it explicitly',
+      ),
+    );
+    expect(b.status).toEqual(blocked('no relation'));
+    expect(kube.requests.map((r) => `${r.verb} ${r.kind} ${r.status}`)).toEqual([
+      'get StatefulSet 404',
+    ]);
+    // Given without sources, the message says so rather than guessing.
+    const bare = await reconcileCapabilities(self(kube), [
+      recording('a', log, { contribute: sidecar('a') }),
+    ] as const);
+    expect(bare.results[0].status.message).toContain('(both as given in `statefulSet`)');
+  });
+
   it('sends nothing when every fragment is in place, and still verifies', async () => {
     const kube = new FakeCluster({ objects: [statefulSet()] });
     const log: Log = { steps: [] };
@@ -219,15 +255,5 @@ describe('reconcileCapabilities', () => {
     expect(result.results[0].status.name).toBe('error');
     expect(result.results[1].status).toEqual(active('idle'));
     expect(log.steps).not.toContain('a:afterPatch');
-  });
-
-  it('a missing StatefulSet fails the participants, not the ones that stopped early', async () => {
-    const kube = new FakeCluster();
-    const log: Log = { steps: [] };
-    const result = await reconcileCapabilities(self(kube), [
-      recording('a', log, { contribute: sidecar('a') }),
-    ] as const);
-    expect(result.results[0].status.name).toBe('blocked');
-    expect(result.results[0].error?.name).toBe('KubernetesError');
   });
 });

@@ -1,104 +1,46 @@
 /**
- * The plain entry point, for running the Radarr controller outside Juju (a Deployment's sidecar, a
- * laptop against a test cluster, CI).
+ * The standalone entry point: the same controller outside Juju (from a laptop against a test
+ * cluster, in CI, as a plain Deployment's sidecar).
  *
- * Without Juju there is no relation to read, so the storage offer comes from the environment and
- * is put into an in-memory relation exactly as a storage provider would publish it: the same
- * validation, the same reconcile, the same statuses. Configuration:
- *
- *   RADARR_NAMESPACE     namespace of the StatefulSet (required)
- *   RADARR_STATEFULSET   its name (default radarr)
- *   STORAGE_CLAIM        the PersistentVolumeClaim to mount (required)
- *   STORAGE_MOUNT_PATH   where to mount it (default /data)
- *   STORAGE_PGID         group id for fsGroup (optional)
- *   ROLLOUT_WAIT_MS      how long to wait for the rollout (default 120000)
- *   KUBECONFIG           credentials, unless a pod's service account is mounted (that wins);
- *                        else ~/.kube/config (the order of resolveCredentials)
- *
- * Exit code 0 when storage is mounted and verified, 2 otherwise (the status says why).
+ * Without a Juju agent, an in-memory model plays its part, with the defaults Juju would give:
+ * - the model name is the namespace: `RADARR_NAMESPACE` (default `media`);
+ * - the unit is `<app>/0` and the application name is the StatefulSet's: `RADARR_STATEFULSET`
+ *   (default `radarr`); this unit is the leader;
+ * - the hook is always `update-status` (a hook name is required; any non-relation hook reconciles);
+ * - what a storage provider would publish comes from `STORAGE_CLAIM` (default `shared-media`),
+ *   `STORAGE_MOUNT_PATH` (default `/data`) and `STORAGE_PGID` (optional), and is validated exactly
+ *   as relation data is;
+ * - credentials: the pod's service account, else `KUBECONFIG`, else `~/.kube/config`.
+ * It waits up to `ROLLOUT_WAIT_MS` (default 120000) for the rollout, prints the status, and exits
+ * non-zero only when a retry may help, as under Juju.
  */
-import { pathToFileURL } from 'node:url';
 import { createKubePort } from 'charmkit/kube';
-import type { KubePort } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
-import { RadarrCharm, STORAGE_ENDPOINT, type RadarrReconcile } from './charm.js';
+import { runHook } from 'charmkit/workload';
+import { RadarrCharm, STORAGE_ENDPOINT } from './charm.js';
 
-/** The standalone configuration. */
-export interface StandaloneConfig {
-  readonly namespace: string;
-  readonly statefulSet: string;
-  readonly claim: string;
-  readonly mountPath: string;
-  readonly pgid?: number;
-  readonly rolloutWaitMs: number;
-}
+const env = process.env;
+const model = new MemoryModel({ name: env.RADARR_NAMESPACE ?? 'media' });
+const backend = model.backend(`${env.RADARR_STATEFULSET ?? 'radarr'}/0`, {
+  leader: true,
+  context: { hookName: 'update-status' },
+});
+backend.addRelation({
+  endpoint: STORAGE_ENDPOINT,
+  remoteApp: 'storage',
+  remoteAppData: {
+    'pvc-name': env.STORAGE_CLAIM ?? 'shared-media',
+    namespace: model.name,
+    'mount-path': env.STORAGE_MOUNT_PATH ?? '/data',
+    ...(env.STORAGE_PGID ? { pgid: env.STORAGE_PGID } : {}),
+  },
+});
+const charm = new RadarrCharm({
+  backend,
+  kube: createKubePort(),
+  rolloutWaitMs: Number(env.ROLLOUT_WAIT_MS ?? 120_000),
+});
 
-/** Thrown for a missing or malformed environment variable; the message names it. */
-export class StandaloneConfigError extends Error {
-  override readonly name = 'StandaloneConfigError';
-}
-
-/** Reads `StandaloneConfig` from environment variables (see the module comment). */
-export function configFromEnv(env: Readonly<Record<string, string | undefined>>): StandaloneConfig {
-  const required = (key: string): string => {
-    const value = env[key];
-    if (!value)
-      throw new StandaloneConfigError(`set ${key} (see examples/radarr-charm/src/main.ts)`);
-    return value;
-  };
-  const integer = (key: string): number | undefined => {
-    const value = env[key];
-    if (value === undefined || value === '') return undefined;
-    if (!/^\d+$/.test(value))
-      throw new StandaloneConfigError(`${key} must be a non-negative integer`);
-    return Number(value);
-  };
-  return {
-    namespace: required('RADARR_NAMESPACE'),
-    statefulSet: env.RADARR_STATEFULSET || 'radarr',
-    claim: required('STORAGE_CLAIM'),
-    mountPath: env.STORAGE_MOUNT_PATH || '/data',
-    pgid: integer('STORAGE_PGID'),
-    rolloutWaitMs: integer('ROLLOUT_WAIT_MS') ?? 120_000,
-  };
-}
-
-/** Runs one reconcile of the controller with the offer from `config`. */
-export async function runStandalone(
-  config: StandaloneConfig,
-  kube: KubePort,
-): Promise<RadarrReconcile> {
-  const model = new MemoryModel({ name: config.namespace });
-  const backend = model.backend(`${config.statefulSet}/0`, { leader: true });
-  const offer: Record<string, string> = {
-    'pvc-name': config.claim,
-    namespace: config.namespace,
-    'mount-path': config.mountPath,
-  };
-  if (config.pgid !== undefined) offer.pgid = String(config.pgid);
-  backend.addRelation({ endpoint: STORAGE_ENDPOINT, remoteApp: 'storage', remoteAppData: offer });
-  const charm = new RadarrCharm({
-    backend,
-    kube,
-    statefulSet: { name: config.statefulSet, namespace: config.namespace },
-    rolloutWaitMs: config.rolloutWaitMs,
-  });
-  return charm.reconcile();
-}
-
-const invokedDirectly =
-  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
-  (async () => {
-    const config = configFromEnv(process.env);
-    const kube = createKubePort();
-    const { status, storage } = await runStandalone(config, kube);
-    console.log(
-      JSON.stringify({ status, changes: storage.changes.map((c) => c.summary) }, null, 2),
-    );
-    process.exitCode = storage.state === 'mounted' ? 0 : 2;
-  })().catch((failure: unknown) => {
-    console.error(failure instanceof Error ? failure.message : failure);
-    process.exitCode = 1;
-  });
-}
+/** What this run did; exported so a test can import this file and look. */
+export const run = await runHook(backend, charm);
+console.log(`${run.status?.name ?? 'no status'}: ${run.status?.message ?? ''}`);

@@ -5,6 +5,7 @@
 import type { Pod, StatefulSet, PersistentVolumeClaim, StorageClass } from 'charmkit/kube';
 import { FakeCluster } from 'charmkit/testing';
 import { Scenario, on, type ScenarioRelation } from 'charmkit/testing';
+import { runHook } from 'charmkit/workload';
 import { RadarrCharm } from '../src/charm.js';
 
 const NS = 'media';
@@ -66,9 +67,7 @@ function scenario(app = 'radarr') {
   return new Scenario<FakeCluster>({
     app,
     model: NS,
-    controller: async ({ backend, kube }) => {
-      await new RadarrCharm({ backend, kube }).reconcile();
-    },
+    controller: ({ backend, kube }) => runHook(backend, new RadarrCharm({ backend, kube })),
   });
 }
 
@@ -122,7 +121,8 @@ describe('the Radarr charm', () => {
       'get StatefulSet',
       'list Pod',
     ]);
-    expect(settled.writes).toEqual([]); // nothing new for the relation either
+    expect(settled.kubeWrites).toEqual([]);
+    expect(settled.relationWrites).toEqual([]); // nothing new for the relation either
 
     const pod = kube.objects<Pod>({ apiVersion: 'v1', kind: 'Pod' }, NS)[0];
     const workload = pod?.spec.containers.find((c) => c.name === 'radarr');

@@ -1,11 +1,24 @@
 /**
  * The Juju entry point at its process boundary: real JujuBackend, fake hook-tool executables on
- * PATH (asserting the exact argv Juju's agent would receive), FakeCluster for Kubernetes.
+ * PATH backed by a fake unit agent (asserting the exact argv Juju's agent would receive and the
+ * state it is left in).
+ *
+ * The entry itself (src/dispatch.ts, shown in docs/getting-started.md) is imported as it is, with
+ * the environment of a hook and an API server that does not answer: it must end with a non-zero
+ * exit code so Juju retries the hook. The other cases run the same two lines — `runHook` over
+ * `RadarrCharm` — with FakeCluster as the port.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PersistentVolumeClaim, StatefulSet } from 'charmkit/kube';
+import { JujuBackend } from 'charmkit/relations';
 import { FakeCluster } from 'charmkit/testing';
+import { runHook } from 'charmkit/workload';
 import { FakeHookTools } from '../../../tests/relations/support/fake-hook-tools.js';
-import { dispatch } from '../src/dispatch.js';
+import { closedPort, writeKubeconfig } from '../../../tests/support/unreachable-api-server.mjs';
+import { RadarrCharm } from '../src/charm.js';
 
 const NS = 'media';
 
@@ -35,34 +48,73 @@ const claim: PersistentVolumeClaim = {
   status: { phase: 'Bound' },
 };
 
+const offer = { 'pvc-name': 'shared-media', namespace: NS, 'mount-path': '/data', pgid: '1000' };
+
 let tools: FakeHookTools;
-beforeEach(() => {
+/** The fake agent with radarr/0 (the leader) related on storage:7 to a provider that published `data`. */
+function related(data: Record<string, string> = offer): FakeHookTools {
   tools = new FakeHookTools({ unit: 'radarr/0', leader: true }).addRelation({
     id: 7,
     endpoint: 'storage',
     remoteApp: 'charmarr-storage',
-    remoteAppData: {
-      'pvc-name': 'shared-media',
-      namespace: NS,
-      'mount-path': '/data',
-      pgid: '1000',
-    },
+    remoteAppData: data,
   });
+  return tools;
+}
+beforeEach(() => {
+  related();
 });
-afterEach(() => tools.remove());
+afterEach(() => {
+  tools.remove();
+  process.exitCode = undefined;
+});
 
 const changedHook = () => tools.hookEnv('storage-relation-changed', { relationId: 7 });
 
+/** The two lines of src/dispatch.ts, with FakeCluster for the pod's credentials. */
+async function dispatch(kube: FakeCluster) {
+  const backend = new JujuBackend({ env: changedHook() });
+  return runHook(backend, new RadarrCharm({ backend, kube }));
+}
+
 describe('dispatch (Juju entry point)', () => {
-  it('storage-relation-changed: reads the relation with hook tools, patches once, sets the status', async () => {
+  it('the entry as documented: an unreachable API server exits non-zero so Juju retries', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'charmkit-unreachable-'));
+    const kubeconfig = path.join(dir, 'config');
+    const server = `https://127.0.0.1:${await closedPort()}`;
+    writeKubeconfig(kubeconfig, server);
+    const saved = { ...process.env };
+    Object.assign(process.env, changedHook(), { KUBECONFIG: kubeconfig });
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      const { run } = await import('../src/dispatch.js');
+      expect(run.exitCode).toBe(1);
+      expect(process.exitCode).toBe(1);
+      expect(run.status?.name).toBe('error');
+      expect(run.status?.message).toContain(`cannot reach the Kubernetes API server at ${server}`);
+      // Juju shows the reason (a charm cannot set `error`: it goes as blocked with a prefix) ...
+      expect(tools.statuses()).toEqual([
+        { target: 'unit', status: 'blocked', message: `error: ${run.status?.message}` },
+      ]);
+      // ... and the unit's log says the hook failed.
+      expect(tools.logs().map((l) => l.level)).toEqual(['ERROR']);
+      expect(tools.logs()[0]?.message).toContain('storage-relation-changed: error: ');
+    } finally {
+      process.env = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000); // the adapter retries a refused connection with backoff before it gives up
+
+  it('storage-relation-changed: reads the relation with hook tools, patches once, sets the status, exits 0', async () => {
     const kube = new FakeCluster({
       simulate: { statefulSets: true },
       objects: [statefulSet, claim],
     });
 
-    const { exitCode, result } = await dispatch({ env: changedHook(), kube });
+    const { exitCode, result } = await dispatch(kube);
 
     expect(exitCode).toBe(0);
+    expect(process.exitCode).toBeUndefined();
     const status = {
       name: 'maintenance',
       message: 'mounting shared storage at /data (rolling out)',
@@ -91,11 +143,28 @@ describe('dispatch (Juju entry point)', () => {
     ]);
   });
 
+  it('invalid relation data: Blocked naming the field, exit 0 (retrying would not help)', async () => {
+    tools.remove();
+    related({ ...offer, 'mount-path': 'data' });
+    const kube = new FakeCluster({ objects: [statefulSet, claim] });
+    const run = await dispatch(kube);
+    expect(run.exitCode).toBe(0);
+    expect(process.exitCode).toBeUndefined();
+    expect(run.status).toEqual({
+      name: 'blocked',
+      message:
+        'invalid storage data from charmarr-storage on storage:7: mount-path: must be an absolute path',
+    });
+    expect(kube.requests).toEqual([]);
+    expect(tools.logs().map((l) => l.level)).toEqual(['INFO']);
+  });
+
   it('a failing hook tool exits non-zero so Juju retries the hook, and says why in the log', async () => {
     tools.fail('relation-get', { stderr: 'ERROR connection is shut down\n' });
     const kube = new FakeCluster({ objects: [statefulSet, claim] });
-    const { exitCode, result } = await dispatch({ env: changedHook(), kube });
+    const { exitCode, result } = await dispatch(kube);
     expect(exitCode).toBe(1);
+    expect(process.exitCode).toBe(1);
     expect(result?.status.name).toBe('error');
     expect(kube.requests).toEqual([]);
     expect(tools.statuses().map((s) => s.status)).toEqual(['blocked']);
@@ -115,8 +184,10 @@ describe('dispatch (Juju entry point)', () => {
     async (_, end) => {
       end(tools);
       const kube = new FakeCluster({ objects: [statefulSet, claim] });
-      const env = tools.hookEnv('storage-relation-broken', { relationId: 7 });
-      const { exitCode, result } = await dispatch({ env, kube });
+      const backend = new JujuBackend({
+        env: tools.hookEnv('storage-relation-broken', { relationId: 7 }),
+      });
+      const { exitCode, result } = await runHook(backend, new RadarrCharm({ backend, kube }));
       expect(exitCode).toBe(0);
       expect(result?.status).toEqual({ name: 'blocked', message: 'waiting for storage relation' });
       expect(kube.requests).toEqual([]);

@@ -1,8 +1,10 @@
-// The example test of docs/testing.md, kept runnable: a unit test of a controller, one hook at a
-// time, with Scenario (the Juju side) and FakeCluster (the Kubernetes side). No cluster needed.
+// The example test of docs/testing.md and docs/getting-started.md, kept runnable: a unit test of
+// the controller in src/charm.ts, one hook at a time, with Scenario (the Juju side) and FakeCluster
+// (the Kubernetes side). No cluster needed.
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject, StatefulSet } from 'charmkit/kube';
 import { FakeCluster, Scenario, on, type ScenarioRelation } from 'charmkit/testing';
+import { runHook } from 'charmkit/workload';
 import { RadarrCharm } from '../src/charm.js';
 
 // The world before the hook: our own StatefulSet and the claim the storage app created.
@@ -36,13 +38,11 @@ const storage: ScenarioRelation = {
   remoteAppData: { 'pvc-name': 'shared-media', namespace: 'media', 'mount-path': '/data' },
 };
 
-// How the charm is run for each hook: the same code path as its Juju `dispatch`.
+// How the charm is run for each hook: exactly as its Juju entry (src/dispatch.ts) runs it.
 const scenario = new Scenario<FakeCluster>({
   app: 'radarr',
   model: 'media',
-  controller: async ({ backend, kube }) => {
-    await new RadarrCharm({ backend, kube }).reconcile();
-  },
+  controller: ({ backend, kube }) => runHook(backend, new RadarrCharm({ backend, kube })),
 });
 
 describe('radarr, as a charm author tests it', () => {
@@ -55,7 +55,10 @@ describe('radarr, as a charm author tests it', () => {
       kube,
     });
     expect(first.status?.name).toBe('maintenance');
-    expect(kube.writes().map((r) => `${r.verb} ${r.kind}`)).toEqual(['patch StatefulSet']);
+    expect(first.exitCode).toBe(0);
+    // Kubernetes writes and relation-data writes are counted apart.
+    expect(first.kubeWrites?.map((r) => `${r.verb} ${r.kind}`)).toEqual(['patch StatefulSet']);
+    expect(first.relationWrites.map((w) => w.changes['instance-name'])).toEqual(['radarr']);
     const sts = kube.peek<StatefulSet>({
       apiVersion: 'apps/v1',
       kind: 'StatefulSet',
@@ -67,13 +70,13 @@ describe('radarr, as a charm author tests it', () => {
     ]);
 
     // Feed the output state into the next hook: the rollout finished, nothing left to write.
-    kube.clearRequests();
     const next = await scenario.run(on.updateStatus(), first.state);
     expect(next.status).toEqual({
       name: 'active',
       message: 'shared storage shared-media mounted at /data',
     });
-    expect(kube.writes()).toEqual([]);
+    expect(next.kubeWrites).toEqual([]);
+    expect(next.relationWrites).toEqual([]);
   });
 
   it('turns repeated conflicts into a status that names them, instead of throwing', async () => {
@@ -98,5 +101,7 @@ describe('radarr, as a charm author tests it', () => {
     expect(verbs.filter((v) => v === 'get StatefulSet')).toHaveLength(patches);
     expect(out.status?.name).toBe('waiting');
     expect(out.status?.message).toContain('the StatefulSet kept changing while we patched it');
+    // A retry may succeed, so the hook exits non-zero and Juju runs it again.
+    expect(out.exitCode).toBe(1);
   });
 });

@@ -11,11 +11,11 @@ import type { KubePort } from 'charmkit/kube';
 import type { Pod, StatefulSet } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
 import { StorageProvider } from 'charmkit/storage';
+import { runHook } from 'charmkit/workload';
 import { kubeconfigPath, useTestNamespace, waitUntil } from '../../../tests/support/cluster.js';
 import { jujuCharmStatefulSet, statefulSetRef } from '../../../tests/support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../../../tests/support/storage.js';
 import { RadarrCharm, type RadarrReconcile } from '../src/charm.js';
-import { runStandalone } from '../src/main.js';
 
 const ns = useTestNamespace('radarr-example');
 const radarrLog = new RequestLog();
@@ -52,7 +52,10 @@ describe('radarr example on a real API server', () => {
 
     const model = new MemoryModel({ name: ns.name });
     const storageBackend = model.backend('charmarr-storage/0', { leader: true });
-    const radarrBackend = model.backend('radarr/0', { leader: true });
+    const radarrBackend = model.backend('radarr/0', {
+      leader: true,
+      context: { hookName: 'update-status' },
+    });
     model.relate(
       { app: 'charmarr-storage', endpoint: 'storage' },
       { app: 'radarr', endpoint: 'storage' },
@@ -76,8 +79,13 @@ describe('radarr example on a real API server', () => {
       backend: radarrBackend,
       kube: createKubePort({ kubeconfigPath, onRequest: radarrLog.onRequest }),
     });
+    const hook = async (): Promise<RadarrReconcile> => {
+      const run = await runHook(radarrBackend, radarr);
+      if (run.result === undefined) throw new Error(`the hook failed: ${run.status?.message}`);
+      return run.result;
+    };
     radarrLog.clear();
-    const first = await radarr.reconcile();
+    const first = await hook();
     const firstRequests = radarrLog.requests.length;
     const firstWrites = radarrLog.writes().length;
     expect(first.storage.state).toBe('patched');
@@ -92,7 +100,7 @@ describe('radarr example on a real API server', () => {
     const mounted = await waitUntil<RadarrReconcile>(
       'the rollout to finish and the mount to be verified',
       async () => {
-        const r = await radarr.reconcile();
+        const r = await hook();
         return r.storage.state === 'mounted' ? r : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 1000 },
@@ -114,7 +122,7 @@ describe('radarr example on a real API server', () => {
     );
 
     radarrLog.clear();
-    const noop = await radarr.reconcile();
+    const noop = await hook();
     expect(noop.storage.changed).toBe(false);
     expect(radarrLog.writes()).toEqual([]);
     console.log(
@@ -134,19 +142,26 @@ describe('radarr example on a real API server', () => {
       },
       { timeoutMs: 90_000 },
     );
-    const result = await runStandalone(
-      {
-        namespace: ns.name,
-        statefulSet: 'radarr-standalone',
-        claim: 'charmarr-shared-media',
-        mountPath: '/movies',
-        pgid: 1000,
-        rolloutWaitMs: 90_000,
-      },
-      createKubePort({ kubeconfigPath }),
-    );
-    expect(result.storage.state).toBe('mounted');
-    expect(result.status).toEqual({
+    // main.ts is a script configured by its environment: set it, then import it.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      RADARR_NAMESPACE: ns.name,
+      RADARR_STATEFULSET: 'radarr-standalone',
+      STORAGE_CLAIM: 'charmarr-shared-media',
+      STORAGE_MOUNT_PATH: '/movies',
+      STORAGE_PGID: '1000',
+      ROLLOUT_WAIT_MS: '90000',
+      KUBECONFIG: kubeconfigPath,
+    });
+    let run;
+    try {
+      ({ run } = await import('../src/main.js'));
+    } finally {
+      process.env = saved;
+    }
+    expect(run.exitCode).toBe(0);
+    expect(run.result?.storage.state).toBe('mounted');
+    expect(run.status).toEqual({
       name: 'active',
       message: 'shared storage charmarr-shared-media mounted at /movies',
     });
