@@ -356,6 +356,16 @@ export function tlsKey(tls: https.AgentOptions): string {
 }
 
 /**
+ * What to install on this Node: client-node 2.x needs Node >= 22.19 (its undici does), and npm
+ * installs the latest major whatever Node runs it, so older Node must ask for 1.x by name.
+ */
+function clientNodeSpec(): string {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const current = major > 22 || (major === 22 && minor >= 19);
+  return `@kubernetes/client-node${current ? '' : '@1: 2.x needs Node >= 22.19'}`;
+}
+
+/**
  * Reads kubeconfig files with client-node, loading it now (the only place charmkit imports it).
  * Exported for tests; not part of the public API.
  */
@@ -370,7 +380,7 @@ export async function loadKubeconfigFiles(
     throw new KubeConfigError(
       `reading the kubeconfig (${source}) needs the peer dependency @kubernetes/client-node, which ` +
         `could not be loaded (${messageOf(error)}). Install it next to charmkit ` +
-        '(npm i @kubernetes/client-node), or run in a pod with a service account, which needs no kubeconfig.',
+        `(npm i ${clientNodeSpec()}), or run in a pod with a service account, which needs no kubeconfig.`,
       { cause: error },
     );
   }

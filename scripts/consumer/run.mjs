@@ -21,7 +21,8 @@
 //      - Node 20 (this machine's, else the `node@20` npm package's): client-node 1.x as README says
 //        for Node 20, TypeScript 7 with @swc/jest (the recommended runner). Then client-node is
 //        uninstalled — an optional peer, npm must not bring it back — and the unit tests, every
-//        entry point's import and charmkit's declarations must still work without it.
+//        entry point's import and charmkit's declarations must still work without it. Last, the
+//        install without `@1` (2.x, which cannot load on Node 20) must give a status saying so.
 //      - Node 22 (the `node` npm package's binary, see scripts/compat/install.sh), npm itself run
 //        on it so it resolves as a Node 22 user's would: client-node 2.x, TypeScript 6 with both
 //        @swc/jest and ts-jest (which needs TypeScript <= 6).
@@ -71,8 +72,9 @@ function run(command, commandArgs, options = {}) {
     maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  const expected = options.expectExit ?? 0;
-  if (result.error || result.status !== expected) {
+  // `expectExit: null` takes any exit code (the caller judges the output).
+  const expected = options.expectExit === undefined ? 0 : options.expectExit;
+  if (result.error || (expected !== null && result.status !== expected)) {
     const why = result.error
       ? String(result.error)
       : `exit ${result.status} (expected ${expected})`;
@@ -396,9 +398,27 @@ function project({
     built = fs.existsSync(path.join(dir, 'dist/src/dispatch.js'));
     assert(built, 'dist/src/dispatch.js was not emitted');
   });
+  const kubeconfig = path.join(dir, 'unreachable.kubeconfig');
+  writeKubeconfig(kubeconfig, unreachable);
+  /** The standalone entry's run: outside Juju, its kubeconfig naming the silent API server. */
+  const runStandalone = (expectExit) => {
+    const standaloneEnv = projectEnv(node, {
+      KUBECONFIG: kubeconfig,
+      KUBERNETES_SERVICE_HOST: '',
+      RADARR_NAMESPACE: 'media',
+      STORAGE_CLAIM: 'media',
+    });
+    for (const key of Object.keys(standaloneEnv)) {
+      if (key.startsWith('JUJU_')) delete standaloneEnv[key];
+    }
+    return run(node, ['dist/src/main.js'], {
+      cwd: dir,
+      env: standaloneEnv,
+      expectExit,
+      timeoutMs: 120_000,
+    });
+  };
   if (built) {
-    const kubeconfig = path.join(dir, 'unreachable.kubeconfig');
-    writeKubeconfig(kubeconfig, unreachable);
     /** radarr/0, the leader, in storage-relation-changed on storage:7 whose provider published `offer`. */
     const relationChanged = (offer) => {
       const tools = new FakeHookTools({ unit: 'radarr/0', leader: true }).addRelation({
@@ -478,20 +498,7 @@ function project({
     check(
       `${name}: the standalone entry runs outside Juju (memory backend, fixed hook name)`,
       () => {
-        const standaloneEnv = projectEnv(node, {
-          KUBECONFIG: kubeconfig,
-          KUBERNETES_SERVICE_HOST: '',
-          RADARR_NAMESPACE: 'media',
-          STORAGE_CLAIM: 'media',
-        });
-        for (const key of Object.keys(standaloneEnv))
-          if (key.startsWith('JUJU_')) delete standaloneEnv[key];
-        const out = run(node, ['dist/src/main.js'], {
-          cwd: dir,
-          env: standaloneEnv,
-          expectExit: 1,
-          timeoutMs: 120_000,
-        });
+        const out = runStandalone(1);
         assert(
           out.includes(`error: storage:0: gave up after`) ||
             out.includes('cannot reach the Kubernetes API server'),
@@ -547,6 +554,26 @@ function project({
       check(`${name}: without client-node, charmkit's declarations type-check`, () =>
         assertDeclarationsCheck(node, dir, env),
       );
+      if (built) {
+        check(
+          `${name}: \`npm i @kubernetes/client-node\` without @1 (2.x, which cannot load here) is Blocked saying to install @1`,
+          () => {
+            run('npm', ['install', '--no-audit', '--no-fund', '@kubernetes/client-node'], {
+              cwd: dir,
+              env,
+            });
+            const version = installedVersion(dir, '@kubernetes/client-node');
+            assert(version?.startsWith('2.'), `npm installed @kubernetes/client-node ${version}`);
+            // The exit code is client-node's: even with our import() of it caught, its undici
+            // fails again outside anyone's reach and Node ends the process with 1.
+            const out = runStandalone(null);
+            assert(
+              out.includes('blocked: ') && out.includes('npm i @kubernetes/client-node@1'),
+              `output:\n${out}`,
+            );
+          },
+        );
+      }
     }
   }
 }
