@@ -419,80 +419,64 @@ function project({
     });
   };
   if (built) {
-    /** radarr/0, the leader, in storage-relation-changed on storage:7 whose provider published `offer`. */
-    const relationChanged = (offer) => {
+    /**
+     * Runs the built Juju entry as storage-relation-changed of radarr/0 (the leader) on storage:7,
+     * whose provider published a claim mounted at `mountPath`, and returns what the fake agent was
+     * told: the statuses set and the lines logged.
+     */
+    const jujuHook = (mountPath, expectExit) => {
       const tools = new FakeHookTools({ unit: 'radarr/0', leader: true }).addRelation({
         id: 7,
         endpoint: 'storage',
         remoteApp: 'charmarr-storage',
-        remoteAppData: offer,
+        remoteAppData: { 'pvc-name': 'media', namespace: 'media', 'mount-path': mountPath },
       });
-      const hookEnv = tools.hookEnv('storage-relation-changed', { relationId: 7 });
-      const env = projectEnv(node, {
-        ...hookEnv,
-        PATH: [tools.dir, path.dirname(node), process.env.PATH].join(path.delimiter),
-        KUBECONFIG: kubeconfig,
-        KUBERNETES_SERVICE_HOST: '',
-      });
-      return { tools, env };
+      try {
+        const hookEnv = projectEnv(node, {
+          ...tools.hookEnv('storage-relation-changed', { relationId: 7 }),
+          PATH: [tools.dir, path.dirname(node), process.env.PATH].join(path.delimiter),
+          KUBECONFIG: kubeconfig,
+          KUBERNETES_SERVICE_HOST: '',
+        });
+        run(node, ['dist/src/dispatch.js'], {
+          cwd: dir,
+          env: hookEnv,
+          expectExit,
+          timeoutMs: 120_000,
+        });
+        return { statuses: tools.statuses(), logs: tools.logs() };
+      } finally {
+        tools.remove();
+      }
     };
     check(
       `${name}: the Juju entry exits non-zero when the API server does not answer (Juju retries)`,
       () => {
-        const { tools, env: hookEnv } = relationChanged({
-          'pvc-name': 'media',
-          namespace: 'media',
-          'mount-path': '/data',
-        });
-        try {
-          run(node, ['dist/src/dispatch.js'], {
-            cwd: dir,
-            env: hookEnv,
-            expectExit: 1,
-            timeoutMs: 120_000,
-          });
-          const [status, ...more] = tools.statuses();
-          assert(
-            more.length === 0 && status?.status === 'blocked',
-            `statuses: ${JSON.stringify(tools.statuses())}`,
-          );
-          assert(
-            status.message.startsWith('error: ') &&
-              status.message.includes(`cannot reach the Kubernetes API server at ${unreachable}`),
-            `status: ${status.message}`,
-          );
-          const levels = tools.logs().map((l) => l.level);
-          assert(levels.join() === 'ERROR', `juju-log levels: ${levels.join()}`);
-        } finally {
-          tools.remove();
-        }
+        const { statuses, logs } = jujuHook('/data', 1);
+        const [status, ...more] = statuses;
+        assert(
+          more.length === 0 && status?.status === 'blocked',
+          `statuses: ${JSON.stringify(statuses)}`,
+        );
+        assert(
+          status.message.startsWith('error: ') &&
+            status.message.includes(`cannot reach the Kubernetes API server at ${unreachable}`),
+          `status: ${status.message}`,
+        );
+        const levels = logs.map((l) => l.level);
+        assert(levels.join() === 'ERROR', `juju-log levels: ${levels.join()}`);
       },
     );
     check(
       `${name}: the Juju entry exits 0, Blocked naming the field, on invalid relation data`,
       () => {
-        const { tools, env: hookEnv } = relationChanged({
-          'pvc-name': 'media',
-          namespace: 'media',
-          'mount-path': 'data',
-        });
-        try {
-          run(node, ['dist/src/dispatch.js'], {
-            cwd: dir,
-            env: hookEnv,
-            expectExit: 0,
-            timeoutMs: 120_000,
-          });
-          const statuses = tools.statuses();
-          assert(
-            statuses.length === 1 &&
-              statuses[0].status === 'blocked' &&
-              statuses[0].message.includes('mount-path: must be an absolute path'),
-            `statuses: ${JSON.stringify(statuses)}`,
-          );
-        } finally {
-          tools.remove();
-        }
+        const { statuses } = jujuHook('data', 0);
+        assert(
+          statuses.length === 1 &&
+            statuses[0].status === 'blocked' &&
+            statuses[0].message.includes('mount-path: must be an absolute path'),
+          `statuses: ${JSON.stringify(statuses)}`,
+        );
       },
     );
     check(
