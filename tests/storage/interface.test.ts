@@ -66,7 +66,16 @@ describe('storage v1 through the relations layer', () => {
     );
     const requirer = new StorageRequirerEndpoint(radarr);
     const [rel] = await requirer.relations();
-    await expect(requirer.remoteAppData(rel!)).rejects.toThrow(RelationDataValidationError);
-    await expect(requirer.remoteAppData(rel!)).rejects.toThrow(/mount-path.*pvc-name.*puid|puid/);
+    const failure = await requirer.remoteAppData(rel!).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(RelationDataValidationError);
+    // Every bad field, each exactly once, and nothing else.
+    expect([...(failure as RelationDataValidationError).fields].sort()).toEqual([
+      'mount-path',
+      'puid',
+      'pvc-name',
+    ]);
   });
 });
