@@ -19,6 +19,7 @@ import { StepFailure } from './errors.js';
 import type { CopyReport, JournalClaim, JournalStep } from './journal.js';
 import { buildResizeJob, JOB_NAME_LABEL, resizeJobState, type JobRole } from './jobs.js';
 import { CLAIM_LABEL, copyClaimName, jobName, RESIZE_LABEL } from './names.js';
+import { assertOriginalsPresent } from './workload.js';
 
 /** The label that ties a Job to one run, so a Job left by an earlier, abandoned run is replaced. */
 export const RUN_LABEL = 'resize.charmkit.io/run';
@@ -190,6 +191,10 @@ export async function runJob(
         labelSelector: `${JOB_NAME_LABEL}=${name}`,
       });
       const s = resizeJobState(current, pods.items, role);
+      if (s.state === 'running' && (role === 'copy' || role === 'verify')) {
+        // A copy that waits for a source claim that is gone would wait for ever.
+        await assertOriginalsPresent(ctx);
+      }
       return s.state === 'running' ? undefined : s;
     },
     // The Job's own deadline bounds the copy; the wait only needs a margin for the controller.

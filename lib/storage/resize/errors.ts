@@ -126,6 +126,8 @@ export class StepFailure extends Error {
     message: string,
     /** What the user should change; shown in the final error. */
     readonly advice: string,
+    /** True when an original claim is gone: going back needs a person, never a scale-up. */
+    readonly originalsLost = false,
   ) {
     super(message);
   }

@@ -105,6 +105,8 @@ export interface JournalClaim {
   verified?: CopyReport;
   /** Set when the swap deleted the original claim: from here on, going back needs a person. */
   swapStarted?: boolean;
+  /** Set when the original claim disappeared without the swap (someone else deleted it). */
+  originalGone?: boolean;
   /** The claim recreated under the original name (copy-back) and its report. */
   restored?: { uid?: string; copied?: CopyReport; verified?: CopyReport };
   /** In place: the request the helper set to recover from an infeasible expansion. */

@@ -22,7 +22,7 @@ export function recoveryCommands(journal: ResizeJournal, journalName: string): s
     `# 1. keep the workload stopped while the claims are put back`,
     `${k} get statefulset ${set} && ${k} scale statefulset ${set} --replicas=0`,
   ];
-  const swapped = journal.claims.filter((c) => c.swapStarted);
+  const swapped = journal.claims.filter((c) => c.swapStarted || c.originalGone);
   let n = 2;
   for (const claim of swapped) {
     commands.push(...claimCommands(journal, claim, n++));

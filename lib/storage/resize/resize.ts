@@ -252,8 +252,8 @@ async function settle(ctx: StepContext, error: unknown): Promise<unknown> {
   ) {
     return error;
   }
-  if (error instanceof StepFailure && journal.phase === 'forward') {
-    if (journal.claims.some((c) => c.swapStarted)) {
+  if (error instanceof StepFailure && (journal.phase === 'forward' || error.originalsLost)) {
+    if (error.originalsLost || journal.claims.some((c) => c.swapStarted || c.originalGone)) {
       const commands = recoveryCommands(journal, ctx.journal.name);
       journal.phase = 'needs-human';
       journal.failure = { step, reason: error.message, advice: error.advice, commands };
@@ -267,6 +267,9 @@ async function settle(ctx: StepContext, error: unknown): Promise<unknown> {
       await rollBack(ctx);
       await ctx.journal.remove();
     } catch (rollbackError) {
+      if (rollbackError instanceof StepFailure && rollbackError.originalsLost) {
+        return settle(ctx, rollbackError);
+      }
       return interrupted(journal, 'rollback', rollbackError);
     }
     return new ResizeFailedError(step, error.message, error.advice);

@@ -14,7 +14,7 @@ import type { PersistentVolume, StatefulSet } from '../../kube/types.js';
 import { readIfExists, refs, type StepContext } from './context.js';
 import type { JournalStep } from './journal.js';
 import { setReclaimPolicy } from './volumes.js';
-import { restoreRetention, scaleUp } from './workload.js';
+import { assertOriginalsPresent, restoreRetention, scaleUp } from './workload.js';
 
 /** Undoes a plan whose originals are all intact (see the module comment). */
 export async function rollBack(ctx: StepContext): Promise<void> {
@@ -42,6 +42,8 @@ export async function rollBack(ctx: StepContext): Promise<void> {
   }
   const set = await readIfExists<StatefulSet>(ctx.port, refs.statefulSet(ctx));
   if (set) {
+    // Never scale up onto a claim the StatefulSet would recreate empty.
+    await assertOriginalsPresent(ctx);
     if (journal.zeroSince !== undefined) await scaleUp(ctx, step);
     await restoreRetention(ctx);
   }

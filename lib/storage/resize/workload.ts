@@ -17,7 +17,7 @@
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../kube/types.js';
 import { labelSelectorString } from '../../kube/selectors.js';
 import { jsonEqual } from '../../core/json.js';
-import { refs, waitFor, writeOptions, type StepContext } from './context.js';
+import { readIfExists, refs, waitFor, writeOptions, type StepContext } from './context.js';
 import { StepFailure } from './errors.js';
 import type { JournalStep } from './journal.js';
 import { claimOrdinal } from './plan.js';
@@ -147,6 +147,7 @@ export async function scaleDown(ctx: StepContext, step: JournalStep): Promise<vo
     async () => (await setPods(ctx, set)).length === 0 || undefined,
     ctx.options.timeouts.podsMs,
   );
+  await assertOriginalsPresent(ctx);
   const copies = new Set(journal.claims.filter((c) => c.path === 'copy').map((c) => c.name));
   const pods = await ctx.port.list<Pod>(refs.pods, { namespace: ctx.namespace });
   for (const pod of pods.items) {
@@ -206,5 +207,33 @@ export async function restoreRetention(ctx: StepContext): Promise<void> {
     refs.statefulSet(ctx),
     { type: 'merge', body: { spec: { persistentVolumeClaimRetentionPolicy: target } } },
     writeOptions(ctx),
+  );
+}
+
+/**
+ * Every original claim of the copy path is still there (same UID) — checked after the scale-down
+ * and before any scale-up of a rollback. A claim that vanished (deleted by someone else, or by a
+ * retention policy changed behind our back) must never be recreated empty by a scale-up: its
+ * volume is on Retain, and a person rebinds it (`ResizeNeedsHumanError` lists the commands).
+ */
+export async function assertOriginalsPresent(ctx: StepContext): Promise<void> {
+  const gone: string[] = [];
+  for (const claim of ctx.journal.data.claims) {
+    if (claim.path !== 'copy' || claim.swapStarted) continue;
+    const current = await readIfExists<PersistentVolumeClaim>(
+      ctx.port,
+      refs.claim(ctx.namespace, claim.name),
+    );
+    if (!current || current.metadata.uid !== claim.uid || current.metadata.deletionTimestamp) {
+      claim.originalGone = true;
+      gone.push(claim.name);
+    }
+  }
+  if (gone.length === 0) return;
+  await ctx.journal.save();
+  throw new StepFailure(
+    `original claim(s) ${gone.join(', ')} disappeared during the resize (not deleted by it)`,
+    'their volumes were set to Retain first; rebind them with the recovery commands',
+    true,
   );
 }
