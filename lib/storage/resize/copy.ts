@@ -12,7 +12,7 @@
  * verified copy into a new claim of the original name, and must reproduce the original digest.
  */
 import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
-import type { KubeObject, PersistentVolumeClaim, Pod, StorageClass } from '../../kube/types.js';
+import type { KubeObject, PersistentVolumeClaim, Pod } from '../../kube/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../claim.js';
 import { readIfExists, refs, waitFor, writeOptions, type StepContext } from './context.js';
 import { StepFailure } from './errors.js';
@@ -53,7 +53,7 @@ export async function createCopy(
     claim.copy.uid = uid;
     await ctx.journal.save();
   }
-  await waitForBinding(ctx, step, name, claim.storageClassName);
+  await waitForBinding(ctx, step, name, claim);
 }
 
 /**
@@ -103,27 +103,19 @@ export async function ensureClaim(
   }
 }
 
-/** Waits until a claim is Bound — or, for a WaitForFirstConsumer class, until it exists. */
+/**
+ * Waits until a claim is Bound. A claim of a WaitForFirstConsumer class — or of a class this run
+ * could not read — binds only when a pod uses it: the copy pod is that first consumer, so the Job
+ * step waits instead. A claim asking for one volume (`volumeName`) binds at once in any mode.
+ */
 export async function waitForBinding(
   ctx: StepContext,
   step: JournalStep,
   name: string,
-  storageClassName: string | undefined,
+  claim: Pick<JournalClaim, 'bindingMode'>,
   volumeName?: string,
 ): Promise<PersistentVolumeClaim | undefined> {
-  if (!volumeName && storageClassName) {
-    try {
-      const sc = await ctx.port.get<StorageClass>({
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        name: storageClassName,
-      });
-      // The copy pod is that first consumer; binding happens when it is scheduled.
-      if (sc.volumeBindingMode === 'WaitForFirstConsumer') return undefined;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
+  if (!volumeName && claim.bindingMode !== 'Immediate') return undefined;
   return waitFor(
     ctx,
     step,

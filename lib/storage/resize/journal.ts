@@ -92,6 +92,8 @@ export interface JournalClaim {
   target: string;
   path: ResizePath;
   storageClassName?: string;
+  /** The class's volumeBindingMode, if it could be read (new claims bind per it). */
+  bindingMode?: string;
   accessModes: string[];
   volumeMode: string;
   labels?: Record<string, string>;

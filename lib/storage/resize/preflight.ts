@@ -43,6 +43,7 @@ import {
 import { refs } from './context.js';
 import { DEFAULT_RESIZE_IMAGE, resizePodSpec } from './jobs.js';
 import { copyClaimName } from './names.js';
+import { missingPermissions, requiredPermissions } from './permissions.js';
 import type { Detection, ResizeClaim, ResizePath } from './plan.js';
 
 /** One claim in the plan, with the path preflight chose and why. */
@@ -50,6 +51,8 @@ export interface ResizePlanClaim extends ResizeClaim {
   readonly path: ResizePath;
   /** Why this path, in one sentence. */
   readonly why: string;
+  /** The class's `volumeBindingMode`, when the class could be read. */
+  readonly bindingMode?: string;
 }
 
 /** What a resize will do; a dry run returns it and does nothing else. */
@@ -119,9 +122,13 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
       );
       continue;
     }
-    const decision = await choosePath(claim, await storageClass(claim.storageClassName));
+    const sc = await storageClass(claim.storageClassName);
+    const decision = await choosePath(claim, sc);
     if ('blocker' in decision) blockers.push(decision.blocker);
-    else claims.push({ ...claim, ...decision });
+    else {
+      const mode = sc?.volumeBindingMode;
+      claims.push({ ...claim, ...decision, ...(mode ? { bindingMode: mode } : {}) });
+    }
   }
 
   const copies = claims.filter((c) => c.path === 'copy');
@@ -143,6 +150,22 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
   await checkOwner();
   await checkQuota(claims);
   const templateUpdate = await chooseTemplateUpdate();
+  const missing = await missingPermissions(
+    port,
+    namespace,
+    requiredPermissions({
+      inPlace: claims.some((c) => c.path === 'in-place'),
+      copy: copies.length > 0,
+      templateUpdate,
+    }),
+  );
+  if (missing === undefined) {
+    warnings.push('could not check permissions in advance (no answer to SelfSubjectAccessReview)');
+  } else if (missing.length > 0) {
+    blockers.push(
+      `missing permissions in namespace ${namespace}; grant Role rules ${missing.join(', ')}`,
+    );
+  }
 
   return {
     namespace,

@@ -171,6 +171,23 @@ export async function resizeVolumes(
   }
   const claims = await port.list<PersistentVolumeClaim>(refs.claims, { namespace });
   const detection = detectResize(set, claims.items, options.size);
+  if (detection.claims.length === 0 && detection.templatesToUpdate.length === 0) {
+    // Nothing below target: no preflight, no writes (not even dry runs).
+    const plan: ResizePlan = {
+      namespace,
+      statefulSet,
+      replicas: set.spec.replicas ?? 1,
+      targets: detection.targets,
+      claims: [],
+      templateUpdate: 'none',
+      swap: undefined,
+      steps: [],
+      warnings: [],
+      blockers: [],
+    };
+    events.emit('plan', plan);
+    return finished('unchanged', plan, false, undefined);
+  }
   const decided = await preflight({
     port,
     set,
@@ -353,6 +370,7 @@ function buildJournal(
         target: c.target,
         path: c.path,
         ...(c.storageClassName !== undefined ? { storageClassName: c.storageClassName } : {}),
+        ...(c.bindingMode !== undefined ? { bindingMode: c.bindingMode } : {}),
         accessModes: [...(object?.spec.accessModes ?? ['ReadWriteOnce'])],
         volumeMode: c.volumeMode,
         ...(object?.metadata.labels ? { labels: { ...object.metadata.labels } } : {}),

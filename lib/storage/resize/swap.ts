@@ -108,7 +108,7 @@ export async function swapByRebind(
   }
   const { labels, annotations } = successorMetadata(claim);
   await ensureClaim(ctx, { name: claim.name, claim, labels, annotations, volumeName: volume.name });
-  await waitForBinding(ctx, step, claim.name, claim.storageClassName, volume.name);
+  await waitForBinding(ctx, step, claim.name, claim, volume.name);
 }
 
 /** Copy-back swap: the original claim is replaced by an empty one of the target size. */
@@ -131,7 +131,7 @@ export async function swapByCopyBack(
     claim.restored = { ...claim.restored, uid };
     await ctx.journal.save();
   }
-  await waitForBinding(ctx, step, claim.name, claim.storageClassName);
+  await waitForBinding(ctx, step, claim.name, claim);
 }
 
 /**

@@ -356,6 +356,17 @@ describe('preflight', () => {
     );
   });
 
+  it('refuses to start without the permissions the plan needs, naming the rules', async () => {
+    const world = await World.create({ ...fixed, denied: ['jobs/create', 'jobs/delete'] });
+    const before = JSON.stringify(world.fake.objects());
+    const error = await resizeVolumes(options(world)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResizeRefusedError);
+    expect((error as Error).message).toContain(
+      'grant Role rules {apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "delete"]}',
+    );
+    expect(JSON.stringify(world.fake.objects())).toBe(before);
+  });
+
   it('refuses a size for a template the StatefulSet does not have', async () => {
     const world = await World.create();
     await expect(resizeVolumes(options(world, { size: { logs: '2Gi' } }))).rejects.toThrow(

@@ -77,6 +77,8 @@ export interface WorldOptions {
   jobs?: (role: string, claim: string) => JobBehavior;
   /** Whether the helper may write PersistentVolumes. Default true. */
   volumeWrites?: boolean;
+  /** Namespaced permissions the helper lacks, as `resource/verb` (e.g. `jobs/create`). */
+  denied?: string[];
   /** Namespace Pod Security `enforce` level. */
   podSecurity?: 'privileged' | 'baseline' | 'restricted';
   /** Extra objects (HPAs, quotas, foreign pods...). */
@@ -136,6 +138,10 @@ export class World {
     });
     this.port = new HelperPort(this);
     this.seedInitial();
+  }
+
+  get deniedPermissions(): string[] {
+    return this.options.denied ?? [];
   }
 
   get replicas(): number {
@@ -951,6 +957,7 @@ export class HelperPort implements KubePort {
   }
 
   create<T extends KubeObject = KubeObject>(object: T, options?: WriteOptions): Promise<T> {
+    if (object.kind === 'SelfSubjectAccessReview') return this.review(object) as Promise<T>;
     const record = {
       verb: 'create' as const,
       ...ids({ ...object, ...object.metadata, name: object.metadata.name ?? '' }),
@@ -1017,6 +1024,19 @@ export class HelperPort implements KubePort {
       return value;
     });
     return result;
+  }
+
+  /** The authorizer's answer to a SelfSubjectAccessReview (never stored, as on a server). */
+  private review(object: KubeObject): Promise<KubeObject> {
+    const attributes = (object.spec as { resourceAttributes: { resource: string; verb: string } })
+      .resourceAttributes;
+    const named = { ...object, metadata: { name: `review-${this.calls.length}` } };
+    const denied = this.world.deniedPermissions.includes(
+      `${attributes.resource}/${attributes.verb}`,
+    );
+    return this.call({ verb: 'create', apiVersion: object.apiVersion, kind: object.kind }, () =>
+      this.world.fake.create(named, { dryRun: true }),
+    ).then((review) => ({ ...review, status: { allowed: !denied } }));
   }
 
   /** The claim-resize admission plugin and the "not below capacity" validation. */
