@@ -69,8 +69,13 @@ export type { StaticVolumeSource } from './claim.js';
 // Resizing a StatefulSet's volumes: in place where the class can expand, else one verified copy.
 export { resizeVolumes } from './resize/resize.js';
 export type { ResizedClaim, ResizeOptions, ResizeResult } from './resize/resize.js';
-export type { ResizePlan, ResizePlanClaim } from './resize/preflight.js';
-export type { ResizeClaim, ResizePath, ResizeTarget } from './resize/plan.js';
+export type {
+  ResizeClaim,
+  ResizePath,
+  ResizePlan,
+  ResizePlanClaim,
+  ResizeTarget,
+} from './resize/plan.js';
 export { resizeEmitter } from './resize/events.js';
 export type {
   ResizeEmitter,

@@ -5,7 +5,7 @@
 import type { KubePort, ObjectRef } from '../../kube/port.js';
 import { isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/types.js';
-import type { RolloutClock } from '../../kube/rollout.js';
+import type { Clock } from '../../core/clock.js';
 import type { JsonObject } from '../../core/json.js';
 import { StepTimeout } from './errors.js';
 import type { ResizeEmitter } from './events.js';
@@ -41,7 +41,7 @@ export interface StepContext {
   readonly statefulSet: string;
   readonly journal: JournalStore;
   readonly options: ResolvedOptions;
-  readonly clock: RolloutClock;
+  readonly clock: Clock;
   readonly events: ResizeEmitter;
 }
 

@@ -8,7 +8,7 @@
  * `maintenance` statuses without the helper knowing about either.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { ResizePlan } from './preflight.js';
+import type { ResizePlan } from './plan.js';
 
 /** A step of the plan starting, finishing or being skipped (already done by an earlier run). */
 export interface ResizeStepEvent {

@@ -138,8 +138,8 @@ export async function awaitExpansion(
             if (!ctx.journal.data.warnings.includes(note)) ctx.journal.data.warnings.push(note);
             return true;
           }
-          pendingSince.at ??= ctx.clock.now();
-          if (ctx.clock.now() - pendingSince.at >= REMOUNT_GRACE_MS) {
+          const since = (pendingSince.at ??= ctx.clock.now());
+          if (ctx.clock.now() - since >= REMOUNT_GRACE_MS) {
             await restartPod(ctx, step, pod);
             pendingSince.at = undefined;
           }

@@ -18,7 +18,7 @@ import type { KubeObject } from '../../kube/types.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import { isPlainObject } from '../../core/json.js';
-import type { RolloutClock } from '../../kube/rollout.js';
+import type { Clock } from '../../core/clock.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../claim.js';
 import { ResizeLockedError, ResizeRefusedError } from './errors.js';
 import { journalName, RESIZE_LABEL } from './names.js';
@@ -169,7 +169,7 @@ export class JournalStore {
     private readonly namespace: string,
     readonly name: string,
     private readonly holder: string,
-    private readonly clock: RolloutClock,
+    private readonly clock: Clock,
     private readonly leaseMs: number,
     /** The journal; mutate it, then `save()`. */
     readonly data: ResizeJournal,
@@ -184,7 +184,7 @@ export class JournalStore {
     namespace: string,
     statefulSet: string,
     holder: string,
-    clock: RolloutClock,
+    clock: Clock,
     leaseMs: number,
   ): Promise<JournalStore | undefined> {
     const name = journalName(namespace, statefulSet);
@@ -209,7 +209,7 @@ export class JournalStore {
   static async create(
     port: KubePort,
     holder: string,
-    clock: RolloutClock,
+    clock: Clock,
     leaseMs: number,
     data: ResizeJournal,
   ): Promise<JournalStore> {

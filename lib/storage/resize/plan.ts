@@ -156,3 +156,32 @@ export function detectResize(
 export function maxSize(a: string, b: string): string {
   return compareQuantities(parseQuantity(a), parseQuantity(b)) >= 0 ? a : b;
 }
+
+/** One claim in the plan, with the path preflight chose and why. */
+export interface ResizePlanClaim extends ResizeClaim {
+  readonly path: ResizePath;
+  /** Why this path, in one sentence. */
+  readonly why: string;
+  /** The class's `volumeBindingMode`, when the class could be read. */
+  readonly bindingMode?: string;
+}
+
+/** What a resize will do; a dry run returns it and does nothing else. */
+export interface ResizePlan {
+  readonly namespace: string;
+  readonly statefulSet: string;
+  /** The replica count now (and to come back to after a copy). */
+  readonly replicas: number;
+  /** Target size per volumeClaimTemplate. */
+  readonly targets: Readonly<Record<string, string>>;
+  readonly claims: readonly ResizePlanClaim[];
+  /** How the template gets the new size: a patch (server allows it), orphan delete + create, or no change. */
+  readonly templateUpdate: 'patch' | 'recreate' | 'none';
+  /** How copies replace the originals (copy path only). */
+  readonly swap: 'rebind' | 'copy-back' | undefined;
+  /** The steps, in order, one line each. */
+  readonly steps: readonly string[];
+  readonly warnings: readonly string[];
+  /** Reasons the resize cannot start; a real run throws `ResizeRefusedError` with them. */
+  readonly blockers: readonly string[];
+}

@@ -44,36 +44,7 @@ import { refs } from './context.js';
 import { DEFAULT_RESIZE_IMAGE, resizePodSpec } from './jobs.js';
 import { copyClaimName } from './names.js';
 import { missingPermissions, requiredPermissions } from './permissions.js';
-import type { Detection, ResizeClaim, ResizePath } from './plan.js';
-
-/** One claim in the plan, with the path preflight chose and why. */
-export interface ResizePlanClaim extends ResizeClaim {
-  readonly path: ResizePath;
-  /** Why this path, in one sentence. */
-  readonly why: string;
-  /** The class's `volumeBindingMode`, when the class could be read. */
-  readonly bindingMode?: string;
-}
-
-/** What a resize will do; a dry run returns it and does nothing else. */
-export interface ResizePlan {
-  readonly namespace: string;
-  readonly statefulSet: string;
-  /** The replica count now (and to come back to after a copy). */
-  readonly replicas: number;
-  /** Target size per volumeClaimTemplate. */
-  readonly targets: Readonly<Record<string, string>>;
-  readonly claims: readonly ResizePlanClaim[];
-  /** How the template gets the new size: a patch (server allows it), orphan delete + create, or no change. */
-  readonly templateUpdate: 'patch' | 'recreate' | 'none';
-  /** How copies replace the originals (copy path only). */
-  readonly swap: 'rebind' | 'copy-back' | undefined;
-  /** The steps, in order, one line each. */
-  readonly steps: readonly string[];
-  readonly warnings: readonly string[];
-  /** Reasons the resize cannot start; a real run throws `ResizeRefusedError` with them. */
-  readonly blockers: readonly string[];
-}
+import type { Detection, ResizeClaim, ResizePath, ResizePlan, ResizePlanClaim } from './plan.js';
 
 /** What preflight needs beyond the detection. */
 export interface PreflightInput {
@@ -84,6 +55,8 @@ export interface PreflightInput {
   readonly swap: 'auto' | 'rebind' | 'copy-back';
   readonly image: string | undefined;
   readonly fieldManager: string | undefined;
+  /** Copy claims of an earlier run whose journal is gone (found by label). */
+  readonly strays: readonly string[];
 }
 
 /** The plan minus its step list (added by the runner, which owns the step order). */
@@ -113,6 +86,13 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
     return classes.get(className);
   };
 
+  if (input.strays.length > 0) {
+    blockers.push(
+      `claim(s) ${input.strays.join(', ')} were left by an earlier resize of ${name} whose journal ` +
+        `is gone, so its state cannot be explained (check the StatefulSet's replicas and which ` +
+        `volume holds the data); delete them once the workload is known to be right`,
+    );
+  }
   const claims: ResizePlanClaim[] = [];
   for (const claim of detection.claims) {
     if (claim.phase !== 'Bound') {

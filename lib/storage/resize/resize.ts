@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import { remedyOf } from '../../core/errors.js';
 import type { JsonObject } from '../../core/json.js';
 import type { KubePort } from '../../kube/port.js';
-import { systemClock, type RolloutClock } from '../../kube/rollout.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import type { KubeObject, PersistentVolumeClaim, StatefulSet } from '../../kube/types.js';
 import { readIfExists, refs, type ResolvedOptions, type StepContext } from './context.js';
 import {
@@ -36,9 +36,10 @@ import {
   type JournalClaim,
   type ResizeJournal,
 } from './journal.js';
-import { journalName } from './names.js';
+import { journalName, RESIZE_LABEL } from './names.js';
 import { detectResize, type ResizePath, type ResizeTarget } from './plan.js';
-import { preflight, type ResizePlan } from './preflight.js';
+import { preflight } from './preflight.js';
+import type { ResizePlan } from './plan.js';
 import { recoveryCommands } from './recovery.js';
 import { rollBack } from './rollback.js';
 import { atZeroReplicas, describeStep, planSteps, runSteps } from './runner.js';
@@ -94,7 +95,7 @@ export interface ResizeOptions {
   /** Field manager for every write. */
   readonly fieldManager?: string;
   /** Clock for waits and the lease (tests pass a virtual one). */
-  readonly clock?: RolloutClock;
+  readonly clock?: Clock;
   /** Aborting stops the run at the next step boundary (`ResizeInterruptedError`); it resumes later. */
   readonly signal?: AbortSignal;
 }
@@ -196,6 +197,9 @@ export async function resizeVolumes(
     swap: options.swap ?? 'auto',
     image: options.image,
     fieldManager: options.fieldManager,
+    strays: claims.items
+      .filter((c) => c.metadata.labels?.[RESIZE_LABEL] === statefulSet)
+      .map((c) => c.metadata.name ?? ''),
   });
   const retention = retentionOf(set);
   const stepInput = {

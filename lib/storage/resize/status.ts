@@ -9,13 +9,8 @@
  * - locked by another run → waiting.
  */
 import type { Status } from '../../relations/status.js';
-import {
-  active,
-  blocked,
-  error as errorStatus,
-  maintenance,
-  waiting,
-} from '../../relations/status.js';
+import { active, blocked, maintenance, waiting } from '../../relations/status.js';
+import { statusForFailure } from '../../workload/failure-status.js';
 import {
   ResizeFailedError,
   ResizeInterruptedError,
@@ -64,8 +59,7 @@ export function resizeStatus(outcome: ResizeResult | unknown): Status {
     const message = `volume resize interrupted at ${outcome.step}: ${down}${outcome.reason}`;
     return outcome.remedy === 'fix' ? blocked(message) : maintenance(message);
   }
-  const text = outcome instanceof Error ? outcome.message : String(outcome);
-  return errorStatus(`volume resize: ${text}`);
+  return statusForFailure(outcome, { label: 'volume resize' });
 }
 
 /** A maintenance status for a step in progress (for a charm following the events). */

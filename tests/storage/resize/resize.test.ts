@@ -144,9 +144,23 @@ describe('resizeVolumes by copy', () => {
     const steps: string[] = [];
     const events = resizeEmitter();
     events.on('step', (e) => e.state === 'done' && steps.push(e.id));
+    const progress: { percent: number; bytesCopied: number }[] = [];
+    events.on('progress', (e) => progress.push(e));
+    const waits: string[] = [];
+    events.on('wait', (e) => waits.push(e.what));
     const result = await resizeVolumes(options(world), events);
     expect(result.outcome).toBe('resized');
     expect(result.bytesCopied).toBeGreaterThan(0);
+    // Progress: monotonic percent to 100, bytes once the copies reported them.
+    expect(progress.map((p) => p.percent)).toEqual(
+      [...progress.map((p) => p.percent)].sort((a, b) => a - b),
+    );
+    expect(progress[progress.length - 1]).toEqual(
+      expect.objectContaining({ percent: 100, bytesCopied: result.bytesCopied }),
+    );
+    expect(waits.some((w) => /copy Job rsz-copy-data-web-0-[0-9a-f]{8} to finish/.test(w))).toBe(
+      true,
+    );
     expect(result.zeroReplicaMs).toBeGreaterThan(0);
     await expectResized(world, '2Gi');
     // The old volumes are kept, Released, on Retain; the new ones got their class's policy back.
@@ -365,6 +379,32 @@ describe('preflight', () => {
       'grant Role rules {apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "delete"]}',
     );
     expect(JSON.stringify(world.fake.objects())).toBe(before);
+  });
+
+  it('refuses to act on leftovers of a run whose journal was deleted by hand', async () => {
+    const world = await World.create({
+      ...fixed,
+      jobs: (role) => (role === 'verify' ? 'hang' : 'ok'),
+    });
+    const abort = new AbortController();
+    const events = resizeEmitter();
+    events.on('step', (e) => e.id === 'copy:data-web-1' && e.state === 'done' && abort.abort());
+    await expect(resizeVolumes(options(world, { signal: abort.signal }), events)).rejects.toThrow(
+      /interrupted/,
+    );
+    const journal = world.fake.objects({ apiVersion: 'v1', kind: 'ConfigMap' }, NS)[0];
+    await world.fake.delete({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: NS,
+      name: journal?.metadata.name ?? '',
+    });
+    const error = await resizeVolumes(options(world)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResizeRefusedError);
+    expect((error as Error).message).toMatch(
+      /data-web-0-rsz-[0-9a-f]{8}, data-web-1-rsz-[0-9a-f]{8} were left by an earlier resize/,
+    );
+    expect(world.violations).toEqual([]);
   });
 
   it('refuses a size for a template the StatefulSet does not have', async () => {
