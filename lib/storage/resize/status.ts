@@ -1,12 +1,13 @@
 /**
- * What a charm shows while and after it resizes: one status per outcome.
+ * What a charm shows while and after it resizes: one status per ending.
  *
- * - finished or nothing to do → active (with what changed);
- * - interrupted → maintenance while the workload still runs, waiting... no: a resize that stopped
- *   with the StatefulSet at 0 replicas is never shown as calm — it says "DOWN" and since when;
- * - refused, failed (rolled back), needs a human → blocked with the reason and, for a human, the
- *   first recovery command (the full list is in the error and in `juju debug-log`);
- * - locked by another run → waiting.
+ * - finished, or nothing to do → active (with what changed);
+ * - interrupted and resumable → maintenance; a run that stopped with the StatefulSet at 0 replicas
+ *   is never shown as calm: the message says WORKLOAD DOWN until it resumed and finished;
+ * - refused, failed (rolled back), needs a human → blocked with the reason (a human's recovery
+ *   commands are in the error, for the log);
+ * - locked by another run → waiting;
+ * - anything else → the one failure-to-status mapping every capability uses.
  */
 import type { Status } from '../../relations/status.js';
 import { active, blocked, maintenance, waiting } from '../../relations/status.js';
