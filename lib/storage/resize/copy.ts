@@ -196,13 +196,13 @@ export async function runJob(
   if (state.state === 'failed') {
     throw new StepFailure(
       `the ${role} Job ${name} failed: ${state.reason}`,
-      `read why with: ${logs} (the Job is kept)`,
+      `the Job's pod log (${logs}) has rsync's own words while the Job exists; a rollback deletes it`,
     );
   }
   if (!state.outcome.ok) {
     throw new StepFailure(
       `the ${role} Job ${name} did not prove its work: ${state.outcome.reason}`,
-      `read why with: ${logs} (the Job is kept)`,
+      `the Job's pod log (${logs}) has the details while the Job exists; a rollback deletes it`,
     );
   }
   return state.outcome.report;
@@ -241,12 +241,26 @@ export async function deleteJob(ctx: StepContext, name: string): Promise<void> {
   }
 }
 
+/** Deletes every Job of this run (by its run label). */
+export async function deleteRunJobs(ctx: StepContext): Promise<void> {
+  const jobs = await ctx.port.list<KubeObject>(
+    { apiVersion: 'batch/v1', kind: 'Job' },
+    { namespace: ctx.namespace, labelSelector: `${RUN_LABEL}=${ctx.journal.data.runId}` },
+  );
+  for (const job of jobs.items) await deleteJob(ctx, job.metadata.name ?? '');
+}
+
 /** Copies the original into the copy claim and journals the report. */
 export async function copyData(
   ctx: StepContext,
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
+  if (claim.copied) {
+    // Done before a crash; only the Job may be left.
+    await deleteJob(ctx, jobName('copy', claim.name, claim.uid, claim.target));
+    return;
+  }
   const report = await runJob(ctx, step, claim, 'copy', claim.name, copyName(claim));
   claim.copied = report;
   ctx.journal.data.bytesCopied += report.bytes;
@@ -261,6 +275,14 @@ export async function verifyCopy(
   claim: JournalClaim,
 ): Promise<void> {
   const digest = requireReport(claim.copied, `the copy of ${claim.name}`).digest;
+  if (claim.verified) {
+    await deleteJob(ctx, jobName('verify', claim.name, claim.uid, claim.target));
+    return;
+  }
+  if (claim.verified) {
+    await deleteJob(ctx, jobName('verify', claim.name, claim.uid, claim.target));
+    return;
+  }
   const report = await runJob(ctx, step, claim, 'verify', claim.name, copyName(claim), digest);
   if (report.digest !== digest) {
     throw new StepFailure(
@@ -279,7 +301,15 @@ export async function copyBack(
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
+  if (claim.restored?.copied) {
+    await deleteJob(ctx, jobName('copy-back', claim.name, claim.uid, claim.target));
+    return;
+  }
   requireReport(claim.verified, `the verified copy of ${claim.name}`);
+  if (claim.restored?.copied) {
+    await deleteJob(ctx, jobName('copy-back', claim.name, claim.uid, claim.target));
+    return;
+  }
   const report = await runJob(ctx, step, claim, 'copy-back', copyName(claim), claim.name);
   claim.restored = { ...claim.restored, copied: report };
   ctx.journal.data.bytesCopied += report.bytes;
@@ -293,7 +323,15 @@ export async function verifyBack(
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
+  if (claim.restored?.verified) {
+    await deleteJob(ctx, jobName('verify-back', claim.name, claim.uid, claim.target));
+    return;
+  }
   const digest = requireReport(claim.verified, `the verified copy of ${claim.name}`).digest;
+  if (claim.restored?.verified) {
+    await deleteJob(ctx, jobName('verify-back', claim.name, claim.uid, claim.target));
+    return;
+  }
   const report = await runJob(ctx, step, claim, 'verify-back', copyName(claim), claim.name, digest);
   claim.restored = { ...claim.restored, verified: report };
   await ctx.journal.save();

@@ -47,7 +47,7 @@ export class ResizeFailedError extends CharmkitError {
   ) {
     super(
       `volume resize failed at "${step}": ${reason}; the StatefulSet was restored onto its ` +
-        `original volumes, nothing was deleted. ${advice}`,
+        `original volumes, nothing was deleted; ${advice}`,
     );
     this.remedy = remedy;
   }

@@ -5,14 +5,18 @@
  * are untouched (their volumes merely on Retain), the StatefulSet is only scaled down. So a failed
  * copy or verification — or a refusal discovered late — is undone completely: copy claims
  * deleted, the original volumes' reclaim policies restored, the StatefulSet scaled back to its
- * journaled replicas and waited for, its retention policy restored. Failed Jobs are kept so their
- * logs explain the failure. Each action checks before it acts, so a rollback interrupted in turn
- * resumes from the journal (phase `rolling-back`) like any step.
+ * journaled replicas and waited for, its retention policy restored, this run's Jobs deleted. The
+ * Jobs must go, failed ones too: the API server's claim protection counts every pod that was
+ * scheduled with a claim as a user of it, whatever its phase, so a kept Job pod would hold the
+ * copy claim in Terminating for ever. The failure's reason travels in the error instead. Each
+ * action checks before it acts, so a rollback interrupted in turn resumes from the journal (phase
+ * `rolling-back`) like any step.
  */
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { PersistentVolume, StatefulSet } from '../../kube/types.js';
 import { readIfExists, refs, type StepContext } from './context.js';
 import type { JournalStep } from './journal.js';
+import { deleteRunJobs } from './copy.js';
 import { setReclaimPolicy } from './volumes.js';
 import { assertOriginalsPresent, restoreRetention, scaleUp } from './workload.js';
 
@@ -20,6 +24,7 @@ import { assertOriginalsPresent, restoreRetention, scaleUp } from './workload.js
 export async function rollBack(ctx: StepContext): Promise<void> {
   const journal = ctx.journal.data;
   const step: JournalStep = { id: 'rollback', kind: 'scale-up', state: 'started' };
+  await deleteRunJobs(ctx);
   for (const claim of journal.claims) {
     if (claim.copy) {
       const ref = refs.claim(ctx.namespace, claim.copy.name);

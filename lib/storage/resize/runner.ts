@@ -18,15 +18,7 @@
  *   cleanup                                 Jobs and temporary claims removed
  */
 import { claimOf, type StepContext } from './context.js';
-import {
-  copyBack,
-  copyData,
-  createCopy,
-  deleteJob,
-  verifyBack,
-  verifyCopy,
-  RUN_LABEL,
-} from './copy.js';
+import { copyBack, copyData, createCopy, deleteRunJobs, verifyBack, verifyCopy } from './copy.js';
 import { ResizeInterruptedError } from './errors.js';
 import { awaitExpansion, expand } from './in-place.js';
 import type { JournalClaim, JournalStep, ResizeJournal, StepKind } from './journal.js';
@@ -36,7 +28,6 @@ import { restoreVolumes, retainOriginalVolume } from './volumes.js';
 import { restoreRetention, retainClaims, scaleDown, scaleUp } from './workload.js';
 import { readIfExists, refs } from './context.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
-import type { KubeObject } from '../../kube/types.js';
 
 /** What the step list depends on besides the claims. */
 export interface StepPlanInput {
@@ -215,11 +206,7 @@ export function atZeroReplicas(journal: ResizeJournal): boolean {
 /** Deletes this run's Jobs and, after a copy-back, the temporary copy claims. */
 async function cleanup(ctx: StepContext): Promise<void> {
   const journal = ctx.journal.data;
-  const jobs = await ctx.port.list<KubeObject>(
-    { apiVersion: 'batch/v1', kind: 'Job' },
-    { namespace: ctx.namespace, labelSelector: `${RUN_LABEL}=${journal.runId}` },
-  );
-  for (const job of jobs.items) await deleteJob(ctx, job.metadata.name ?? '');
+  await deleteRunJobs(ctx);
   if (journal.swap !== 'copy-back') return;
   for (const claim of journal.claims) {
     if (!claim.copy || !claim.restored?.verified) continue;

@@ -15,7 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKubePort, RequestLog } from '../../../lib/kube/client.js';
 import type { KubePort } from '../../../lib/kube/port.js';
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../../lib/kube/types.js';
-import { resizeEmitter, resizeVolumes, type ResizeResult } from '../../../lib/storage/index.js';
+import {
+  ResizeFailedError,
+  resizeEmitter,
+  resizeVolumes,
+  type ResizeResult,
+} from '../../../lib/storage/index.js';
 import {
   adminKubeConfig,
   grantRole,
@@ -45,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await played?.stop();
-  for (const set of ['grow', 'copied', 'backcopy']) {
+  for (const set of ['grow', 'rollback', 'copied', 'backcopy']) {
     await request(kc(), 'DELETE', `/apis/apps/v1/namespaces/${ns.name}/statefulsets/${set}`).catch(
       () => undefined,
     );
@@ -230,6 +235,75 @@ describe('resizeVolumes on the real control plane', () => {
       const c = await claim('data-grow-0');
       return c.metadata.ownerReferences?.some((r) => r.uid === after.metadata.uid);
     });
+
+    // Run again: nothing to do is three reads (journal, StatefulSet, claims) and no write.
+    log.clear();
+    const again = await resizeVolumes(runOptions(port, 'grow'));
+    expect(again.outcome).toBe('unchanged');
+    expect(log.writes()).toEqual([]);
+    expect(log.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual([
+      'get ConfigMap',
+      'get StatefulSet',
+      'list PersistentVolumeClaim',
+    ]);
+  });
+
+  it('rolls back when a writer changes the source between the copy and the verification', async () => {
+    await statefulSetWithClaims('rollback', 1, 'fixed-size', { whenScaled: 'Delete' });
+    const trees = await writeData('rollback', 1);
+    const before = await claim('data-rollback-0');
+    played.beforeRun = (role, claimName, dirs) => {
+      if (role === 'verify' && claimName === 'data-rollback-0' && dirs.src) {
+        fs.appendFileSync(path.join(dirs.src, 'config.xml'), '<!-- a writer -->\n');
+      }
+    };
+    const port = createKubePort({ kubeConfig: kc() });
+    const error = await resizeVolumes(runOptions(port, 'rollback')).catch((e: unknown) => e);
+    played.beforeRun = undefined;
+    expect(error).toBeInstanceOf(ResizeFailedError);
+    expect((error as Error).message).toMatch(
+      /verify failed: the checksum dry run found \d+ difference/,
+    );
+    // Back where it started: the same claim on the same volume, Ready, nothing left behind.
+    const now = await claim('data-rollback-0');
+    expect(now.metadata.uid).toBe(before.metadata.uid);
+    expect(now.spec.volumeName).toBe(before.spec.volumeName);
+    const pv = await request<{ spec: { persistentVolumeReclaimPolicy: string } }>(
+      kc(),
+      'GET',
+      `/api/v1/persistentvolumes/${before.spec.volumeName ?? ''}`,
+    );
+    expect(pv.spec.persistentVolumeReclaimPolicy).toBe('Delete');
+    const set = await request<StatefulSet>(
+      kc(),
+      'GET',
+      `/apis/apps/v1/namespaces/${ns.name}/statefulsets/rollback`,
+    );
+    expect(set.spec.replicas).toBe(1);
+    expect(set.status?.readyReplicas).toBe(1);
+    expect(set.spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenScaled: 'Delete',
+      whenDeleted: 'Retain',
+    });
+    // The copy claim was deleted by the rollback; its protection finalizer lets it go once the
+    // pvc-protection controller has seen that no running pod uses it.
+    await waitUntil('the copy claim to be gone', async () => {
+      const claims = await request<{ items: PersistentVolumeClaim[] }>(
+        kc(),
+        'GET',
+        `/api/v1/namespaces/${ns.name}/persistentvolumeclaims`,
+      );
+      return !claims.items.some((c) => (c.metadata.name ?? '').startsWith('data-rollback-0-rsz'));
+    });
+    const journals = await request<{ items: unknown[] }>(
+      kc(),
+      'GET',
+      `/api/v1/namespaces/${ns.name}/configmaps?labelSelector=resize.charmkit.io%2Fstatefulset%3Drollback`,
+    );
+    expect(journals.items).toEqual([]);
+    // The data is the writer's (the original volume was never touched by the resize).
+    const tree = trees.get('data-rollback-0');
+    expect(describeTree(await played.directoryOf(before.spec.volumeName ?? ''))).not.toEqual(tree);
   });
 
   it('copies a fixed-size class once, verifies, rebinds, and scales back up onto the same bytes', async () => {

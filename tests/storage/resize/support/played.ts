@@ -44,6 +44,8 @@ export interface PlayedCluster {
   /** Volumes it created, and the local directory behind each. */
   readonly volumes: Map<string, string>;
   readonly runs: PlayedRun[];
+  /** Called just before a Job pod's script runs here (a test's writer, say). */
+  beforeRun: ((role: string, claim: string, dirs: Record<string, string>) => void) | undefined;
   /** The local directory of a volume (created by this player or not). */
   directoryOf(volume: string): Promise<string>;
   stop(): Promise<void>;
@@ -137,6 +139,7 @@ export function playCluster(namespace: string, nodeName: string, root: string): 
         );
         dirs[volume.name] = await directoryOf(claim.spec.volumeName ?? '');
       }
+      player.beforeRun?.(role, pod.metadata.labels?.['resize.charmkit.io/claim'] ?? '', dirs);
       const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value ?? '']));
       const report = path.join(root, `report-${uid}`);
       const tmp = fs.mkdtempSync(path.join(root, 'tmp-'));
@@ -237,9 +240,10 @@ export function playCluster(namespace: string, nodeName: string, root: string): 
     });
   }, 300);
 
-  return {
+  const player: PlayedCluster = {
     volumes,
     runs,
+    beforeRun: undefined,
     directoryOf,
     stop: async () => {
       stopped = true;
@@ -252,4 +256,5 @@ export function playCluster(namespace: string, nodeName: string, root: string): 
       }
     },
   };
+  return player;
 }

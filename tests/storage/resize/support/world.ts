@@ -363,9 +363,11 @@ export class World {
         }
         continue;
       }
+      // As the pvc-protection controller decides deletion: any pod that was scheduled (has a
+      // node) and names the claim holds it, whatever its phase — a finished Job pod too.
       const used = this.pods().some(
         (p) =>
-          !['Succeeded', 'Failed'].includes(p.status?.phase ?? '') &&
+          p.spec.nodeName !== undefined &&
           (p.spec.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name),
       );
       if (!used) {
@@ -803,7 +805,7 @@ export class World {
               },
             ],
           },
-          spec: structuredClone(template.spec),
+          spec: { ...structuredClone(template.spec), nodeName: 'node-1' },
           status: { phase: 'Pending' },
         });
         this.jobStarted.set(name, this.now);
