@@ -175,6 +175,22 @@ export class JournalStore {
     readonly data: ResizeJournal,
   ) {}
 
+  /** Reads the journal of `statefulSet` without taking the lock (dry runs); undefined if none. */
+  static async peek(
+    port: KubePort,
+    namespace: string,
+    statefulSet: string,
+  ): Promise<ResizeJournal | undefined> {
+    const name = journalName(namespace, statefulSet);
+    try {
+      const object = await port.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
+      return parseJournal(object, name);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Reads the journal of `statefulSet`, taking its lock. Undefined when there is none. Throws
    * `ResizeLockedError` while another holder's lease is live.

@@ -36,7 +36,7 @@ import {
   type JournalClaim,
   type ResizeJournal,
 } from './journal.js';
-import { journalName, RESIZE_LABEL } from './names.js';
+import { RESIZE_LABEL } from './names.js';
 import { detectResize, type ResizePath, type ResizeTarget } from './plan.js';
 import { preflight } from './preflight.js';
 import type { ResizePlan } from './plan.js';
@@ -136,17 +136,12 @@ export async function resizeVolumes(
   const { port, namespace, statefulSet } = options;
 
   if (options.dryRun) {
-    const journal = await readIfExists(port, {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      namespace,
-      name: journalName(namespace, statefulSet),
-    });
+    // A run in progress: its plan, with the steps it has done, and nothing written.
+    const journal = await JournalStore.peek(port, namespace, statefulSet);
     if (journal) {
-      throw new ResizeLockedError(
-        'an unfinished run',
-        `it is resumed (a journal exists: ConfigMap ${journal.metadata.name ?? ''}; run without dryRun to resume it)`,
-      );
+      const plan = planFromJournal(journal);
+      events.emit('plan', plan);
+      return finished('planned', plan, true, undefined);
     }
   }
 
@@ -417,7 +412,9 @@ function planFromJournal(journal: ResizeJournal): ResizePlan {
     })),
     templateUpdate: set.spec.volumeClaimTemplates ? journal.templateUpdate : 'none',
     swap: journal.swap,
-    steps: journal.steps.map((s) => describeStep(s, journal)),
+    steps: journal.steps.map(
+      (s) => `${s.state === 'done' ? '[done] ' : ''}${describeStep(s, journal)}`,
+    ),
     warnings: journal.warnings,
     blockers: [],
   };

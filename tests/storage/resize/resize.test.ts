@@ -405,6 +405,26 @@ describe('preflight', () => {
     expect(world.violations).toEqual([]);
   });
 
+  it('shows the plan of a run in progress on a dry run, with its done steps, writing nothing', async () => {
+    const world = await World.create(fixed);
+    const abort = new AbortController();
+    const events = resizeEmitter();
+    events.on('step', (e) => e.id === 'scale-down' && e.state === 'done' && abort.abort());
+    await expect(resizeVolumes(options(world, { signal: abort.signal }), events)).rejects.toThrow(
+      /interrupted at "create-copy:data-web-0".*0 replicas/,
+    );
+    const before = JSON.stringify(world.fake.objects());
+    const dry = await resizeVolumes(options(world, { dryRun: true }));
+    expect(dry.outcome).toBe('planned');
+    expect(dry.resumed).toBe(true);
+    expect(dry.plan.steps.filter((s) => s.startsWith('[done]'))).toHaveLength(3);
+    expect(JSON.stringify(world.fake.objects())).toBe(before);
+    // And the real run resumes from there.
+    const result = await resizeVolumes(options(world));
+    expect(result.resumed).toBe(true);
+    expect(world.violations).toEqual([]);
+  });
+
   it('refuses a size for a template the StatefulSet does not have', async () => {
     const world = await World.create();
     await expect(resizeVolumes(options(world, { size: { logs: '2Gi' } }))).rejects.toThrow(
