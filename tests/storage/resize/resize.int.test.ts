@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKubePort, RequestLog } from '../../../lib/kube/client.js';
+import { createKubePort } from '../../../lib/kube/client.js';
+import { RequestLog } from '../../../lib/kube/request-log.js';
 import type { KubePort } from '../../../lib/kube/port.js';
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../../../lib/kube/types.js';
 import {
