@@ -24,7 +24,7 @@
  */
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { PersistentVolumeClaim, Pod } from '../../kube/types.js';
-import { addQuantities, compareQuantities, quantityBytes } from '../quantity.js';
+import { addQuantities, compareQuantities, quantityBytes } from '../../kube/quantity.js';
 import { refs, waitFor, writeOptions, type StepContext } from './context.js';
 import { StepFailure } from './errors.js';
 import type { JournalClaim, JournalStep } from './journal.js';

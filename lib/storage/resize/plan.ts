@@ -9,7 +9,7 @@
  * in place or needs a copy is preflight's question (preflight.ts), not this one's.
  */
 import type { PersistentVolumeClaim, StatefulSet } from '../../kube/types.js';
-import { compareQuantities, parseQuantity } from '../quantity.js';
+import { compareQuantities, parseQuantity } from '../../kube/quantity.js';
 import { validateStorageSize, VolumeShrinkError } from '../size.js';
 import { ResizeRefusedError } from './errors.js';
 

@@ -33,7 +33,7 @@ import type {
   StorageClass,
 } from '../../kube/types.js';
 import { isPlainObject } from '../../core/json.js';
-import { addQuantities, subtractQuantities } from '../quantity.js';
+import { addQuantities, subtractQuantities } from '../../kube/quantity.js';
 import {
   checkClaimQuota,
   describeQuotaViolation,

@@ -19,7 +19,7 @@
  */
 import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
 import type { Pod, StatefulSet } from '../../kube/types.js';
-import { compareQuantities } from '../quantity.js';
+import { compareQuantities } from '../../kube/quantity.js';
 import { readIfExists, refs, waitFor, writeOptions, type StepContext } from './context.js';
 import type { JournalStep } from './journal.js';
 import { sanitizeStatefulSet } from './journal.js';

@@ -97,8 +97,13 @@ async function expectRightEnd(
     problems.push('Jobs left');
   if (world.fake.objects({ apiVersion: 'v1', kind: 'ConfigMap' }, NS).length)
     problems.push('journal left');
-  const policy = set?.spec.persistentVolumeClaimRetentionPolicy;
-  if (JSON.stringify(policy ?? null) !== JSON.stringify(retention ?? null)) {
+  // Compared as the server defaults it: an absent field is Retain.
+  const policy = set?.spec.persistentVolumeClaimRetentionPolicy as WorldOptions['retention'];
+  const defaulted = (p: WorldOptions['retention']) => ({
+    whenDeleted: p?.whenDeleted ?? 'Retain',
+    whenScaled: p?.whenScaled ?? 'Retain',
+  });
+  if (JSON.stringify(defaulted(policy)) !== JSON.stringify(defaulted(retention))) {
     problems.push(`retention ${JSON.stringify(policy)}`);
   }
   expect({ case: what, problems }).toEqual({ case: what, problems: [] });

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiException, CoreV1Api } from '@kubernetes/client-node';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from '../../../../lib/kube/types.js';
-import { compareQuantities } from '../../../../lib/storage/quantity.js';
+import { compareQuantities } from '../../../../lib/kube/quantity.js';
 import { adminKubeConfig, request } from '../../../support/cluster.js';
 import { playResizeDriver } from '../../../support/storage.js';
 

@@ -25,7 +25,8 @@
  * lose the answer of call n (after it was applied) — the two ways a crash meets an API call.
  */
 import { createHash } from 'node:crypto';
-import { FakeCluster, revisionName } from 'charmkit/testing';
+import { FakeCluster } from 'charmkit/testing';
+import { revisionName } from '../../../../lib/testing/fake-statefulsets.js';
 import type {
   DeleteOptions,
   KubeList,
@@ -45,7 +46,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from 'charmkit/kube';
-import { compareQuantities } from 'charmkit/storage';
+import { compareQuantities } from 'charmkit/kube';
 
 export const NS = 'media';
 export const STS = 'web';
