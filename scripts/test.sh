@@ -11,6 +11,24 @@ rm -rf .test-results && mkdir -p .test-results
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The volume-resize script tests run rsync and the attr tools for real (the copy pod's tools).
+# Like Go for the control plane: installed when we can (root with apt-get), otherwise the run
+# fails and names the command; never skipped.
+step "tools for the resize script tests (rsync, getfattr, setfattr)"
+resize_tools() { for t in rsync getfattr setfattr; do command -v "$t" >/dev/null 2>&1 || return 1; done; }
+if ! resize_tools && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "charmkit: installing rsync and attr with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends rsync attr >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends rsync attr >/dev/null; } || true
+fi
+if ! resize_tools; then
+  echo "charmkit: the resize script tests need rsync, getfattr and setfattr, and they are missing." >&2
+  echo "  Install them with:  sudo apt-get install -y rsync attr   then run 'npm test' again." >&2
+  exit 3
+fi
+echo "charmkit: $(rsync --version | head -1)"
+
 step "typecheck (tsc --noEmit)"
 npx --no-install tsc -p tsconfig.json --noEmit
 

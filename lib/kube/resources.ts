@@ -28,6 +28,10 @@ const registry = new Map<string, ResourceInfo>([
   ['apps/v1/Deployment', { plural: 'deployments', namespaced: true }],
   ['apps/v1/ControllerRevision', { plural: 'controllerrevisions', namespaced: true }],
   ['batch/v1/Job', { plural: 'jobs', namespaced: true }],
+  [
+    'autoscaling/v2/HorizontalPodAutoscaler',
+    { plural: 'horizontalpodautoscalers', namespaced: true },
+  ],
   ['storage.k8s.io/v1/StorageClass', { plural: 'storageclasses', namespaced: false }],
   ['storage.k8s.io/v1/CSIDriver', { plural: 'csidrivers', namespaced: false }],
   ['networking.k8s.io/v1/NetworkPolicy', { plural: 'networkpolicies', namespaced: true }],

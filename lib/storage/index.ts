@@ -66,3 +66,30 @@ export type { ClaimCondition, ClaimDiagnosis, ClaimState } from './pending-diagn
 export type { StaticVolumeSource } from './claim.js';
 
 // Mount fragments for a StatefulSetPlan.
+// Resizing a StatefulSet's volumes: in place where the class can expand, else one verified copy.
+export { resizeVolumes } from './resize/resize.js';
+export type { ResizedClaim, ResizeOptions, ResizeResult } from './resize/resize.js';
+export type {
+  ResizeClaim,
+  ResizePath,
+  ResizePlan,
+  ResizePlanClaim,
+  ResizeTarget,
+} from './resize/plan.js';
+export { resizeEmitter } from './resize/events.js';
+export type {
+  ResizeEmitter,
+  ResizeEvents,
+  ResizeProgressEvent,
+  ResizeStepEvent,
+  ResizeWaitEvent,
+} from './resize/events.js';
+export {
+  ResizeFailedError,
+  ResizeInterruptedError,
+  ResizeLockedError,
+  ResizeNeedsHumanError,
+  ResizeRefusedError,
+} from './resize/errors.js';
+export { resizeStatus, resizeStepStatus } from './resize/status.js';
+export { DEFAULT_RESIZE_IMAGE } from './resize/jobs.js';
