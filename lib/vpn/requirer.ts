@@ -16,10 +16,8 @@
  * A no-op reconcile writes nothing: every side object is read and compared first, and the plan
  * sends no patch when the template already holds every fragment.
  */
-import { asKubernetesError } from '../kube/errors.js';
 import type { KubePort } from '../kube/port.js';
 import { rolloutProgress } from '../kube/rollout-progress.js';
-import type { KubeObject, StatefulSet } from '../kube/types.js';
 import type { RelationBackend } from '../relations/backend.js';
 import { RelationDataValidationError, type FieldIssue } from '../relations/errors.js';
 import type { Relation } from '../relations/relation.js';
@@ -37,14 +35,6 @@ import { statusForFailure } from '../workload/failure-status.js';
 import type { PlanChange, StatefulSetPlan } from '../workload/plan/index.js';
 import { reconcileCapabilities } from '../workload/reconcile.js';
 import {
-  buildCiliumApiServerPolicy,
-  CILIUM_ANNOTATION,
-  CILIUM_UNKNOWN_NOTE,
-  detectCilium,
-  recordedCilium,
-  type CiliumPresence,
-} from './cilium.js';
-import {
   clusterDomainOf,
   contributeClientRemoval,
   contributeClientRouting,
@@ -53,14 +43,13 @@ import {
   tunnelDns,
   type ClientPodSpec,
 } from './client-pod.js';
-import { apiServerAddresses, type ApiServerOption } from './cluster-addresses.js';
-import { KillSwitchError, VPNConfigurationError } from './errors.js';
+import type { ApiServerOption } from './cluster-addresses.js';
+import { VPNConfigurationError } from './errors.js';
 import { DEFAULT_VPN_GATEWAY_ENDPOINT, VPNGatewayRequirerEndpoint } from './interface.js';
 import {
   buildKillSwitch,
   buildMinimalKillSwitch,
   DEFAULT_LINK_LOCAL_ADDRESSES,
-  type NetworkPolicy,
 } from './kill-switch.js';
 import {
   addressRange,
@@ -71,9 +60,8 @@ import {
   type Cidr,
   type IpAddress,
 } from '../core/net.js';
-import { CILIUM_POLICY_TYPE, CONFIG_MAP_TYPE, NETWORK_POLICY_TYPE } from './resources.js';
+import { killSwitchVariant, RequirerSideObjects } from './requirer-side-objects.js';
 import { clientSettings, settingsHash } from './settings.js';
-import { deleteOwned, ensureSideObject, ownershipLabels, readOptional } from './side-objects.js';
 import { parseClusterCidrs, validateGatewayConfig, type GatewayOffer } from './validate.js';
 
 /** What happens to routing and the kill switch when the gateway relation goes away. */
@@ -165,9 +153,6 @@ export interface VPNGatewayRequirerResult extends CapabilityResult {
   /** Whether this unit wrote relation data (its instance name). */
   readonly relationDataWritten: boolean;
 }
-
-/** Annotation on the kill switch saying which variant it is. */
-const VARIANT_ANNOTATION = 'charmkit.io/kill-switch';
 
 /**
  * The download client's side of the `vpn-gateway` relation. A `Capability`: `reconcile()` runs it
@@ -306,6 +291,19 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
     return this.options.fieldManager ?? 'charmkit-vpn';
   }
 
+  /** The side objects' I/O for one patch step, recording into this reconcile's run. */
+  private sideObjects(step: PatchStep): RequirerSideObjects {
+    const config = {
+      statefulSet: this.statefulSet,
+      killSwitchName: this.killSwitchName,
+      fieldManager: this.fieldManager,
+      cilium: this.options.cilium ?? 'auto',
+      apiServer: this.options.apiServer,
+      env: this.options.env ?? process.env,
+    };
+    return new RequirerSideObjects(step, config, this.run);
+  }
+
   private result(
     state: VPNGatewayRequirerState,
     status: Status,
@@ -352,7 +350,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
       afterPatch:
         policy === 'remove'
           ? async (step) => {
-              await this.deleteOwned(step, true);
+              await this.sideObjects(step).deleteOwnedObjects(true);
             }
           : undefined,
       verify: (outcome) =>
@@ -384,22 +382,20 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
         if (state !== 'waiting-for-gateway') contributeClientRemoval(plan, this.owner);
       },
       beforePatch: async (step) => {
-        const observed = await this.readPolicy(step.kube);
-        const variant = observed?.metadata.annotations?.[VARIANT_ANNOTATION];
-        if (observed !== undefined && variant !== 'minimal' && !replaceFull) return;
-        const api = await this.apiServer(step.kube);
-        await this.putKillSwitch(step, observed, 'minimal', (metadata) =>
+        const side = this.sideObjects(step);
+        const observed = await side.readKillSwitch();
+        const kept = observed !== undefined && killSwitchVariant(observed) !== 'minimal';
+        if (kept && !replaceFull) return;
+        await side.putKillSwitch(observed, 'minimal', (frame) =>
           buildMinimalKillSwitch({
-            metadata,
-            podLabels: podLabelsOf(step.plan.observed),
+            ...frame,
             dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
-            apiServer: api,
           }),
         );
       },
       afterPatch: replaceFull
         ? async (step) => {
-            await this.deleteOwned(step, false);
+            await this.sideObjects(step).deleteOwnedObjects(false);
           }
         : undefined,
       verify: (outcome) =>
@@ -418,7 +414,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
 
   /** A valid offer: kill switch, settings, routing. */
   private routing(offer: GatewayOffer, relation: Relation): Preparation<VPNGatewayRequirerResult> {
-    const { namespace, name } = this.statefulSet;
+    const { namespace } = this.statefulSet;
     const notRouted = unique([
       ...offer.clusterCidrs,
       ...this.nodeCidrs,
@@ -453,16 +449,14 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
     return {
       contribute: (plan: StatefulSetPlan) => contributeClientRouting(plan, this.owner, spec),
       beforePatch: async (step) => {
-        const observed = await this.readPolicy(step.kube);
-        const api = await this.apiServer(step.kube);
+        const side = this.sideObjects(step);
+        const observed = await side.readKillSwitch();
         // The kill switch first: routing must never exist without it.
-        await this.putKillSwitch(step, observed, 'full', (metadata) =>
+        await side.putKillSwitch(observed, 'full', (frame) =>
           buildKillSwitch({
-            metadata,
-            podLabels: podLabelsOf(step.plan.observed),
+            ...frame,
             dnsNamespace: this.options.dnsNamespace ?? 'kube-system',
             clusterDnsIp: offer.clusterDnsIp,
-            apiServer: api,
             clusterCidrs: unique([...offer.clusterCidrs, ...this.nodeCidrs]),
             linkLocal: this.linkLocal,
             ...(gatewayNamespace !== undefined
@@ -470,16 +464,7 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
               : {}),
           }),
         );
-        await this.ensureSide(
-          step,
-          {
-            ...CONFIG_MAP_TYPE,
-            metadata: { name: this.configMapName, namespace, labels: ownershipLabels(name) },
-            data: settings,
-          },
-          ['data'],
-          `ConfigMap ${namespace}/${this.configMapName}`,
-        );
+        await side.putSettings(this.configMapName, settings);
       },
       verify: (outcome) => Promise.resolve(this.verifyRouting(outcome, offer, relation)),
     };
@@ -525,157 +510,11 @@ export class VPNGatewayRequirer implements Capability<VPNGatewayRequirerResult> 
     );
   }
 
-  private policyMetadata(variant: 'full' | 'minimal', cilium: CiliumPresence) {
-    return {
-      name: this.killSwitchName,
-      namespace: this.statefulSet.namespace,
-      labels: ownershipLabels(this.statefulSet.name),
-      annotations: { [VARIANT_ANNOTATION]: variant, [CILIUM_ANNOTATION]: cilium },
-    };
-  }
-
-  /**
-   * The kill switch (and, where Cilium runs, its API-server companion), with Cilium's presence
-   * learnt once and recorded on the policy.
-   */
-  private async putKillSwitch(
-    step: PatchStep,
-    observed: NetworkPolicy | undefined,
-    variant: 'full' | 'minimal',
-    build: (metadata: ReturnType<VPNGatewayRequirer['policyMetadata']>) => NetworkPolicy,
-  ): Promise<void> {
-    const cilium = await this.cilium(step.kube, observed);
-    await this.ensurePolicy(step, build(this.policyMetadata(variant, cilium)), observed ?? null);
-    if (cilium === 'present') {
-      const { namespace, name } = this.statefulSet;
-      const cnp = buildCiliumApiServerPolicy(
-        { name: `${this.killSwitchName}-cilium`, namespace, labels: ownershipLabels(name) },
-        podLabelsOf(step.plan.observed),
-      );
-      await this.ensureSide(
-        step,
-        cnp,
-        ['spec'],
-        `CiliumNetworkPolicy ${namespace}/${cnp.metadata.name}`,
-      );
-    }
-  }
-
-  private readPolicy(port: KubePort): Promise<NetworkPolicy | undefined> {
-    return readOptional<NetworkPolicy>(port, {
-      ...NETWORK_POLICY_TYPE,
-      metadata: { name: this.killSwitchName, namespace: this.statefulSet.namespace },
-    }).catch((failure: unknown) => {
-      throw new KillSwitchError(
-        `NetworkPolicy ${this.statefulSet.namespace}/${this.killSwitchName}`,
-        failure,
-      );
-    });
-  }
-
-  /** Cilium presence: the option, else the answer recorded on the kill switch, else one read. */
-  private async cilium(
-    port: KubePort,
-    observed: NetworkPolicy | undefined,
-  ): Promise<CiliumPresence> {
-    const option = this.options.cilium ?? 'auto';
-    const presence =
-      option !== 'auto' ? option : (recordedCilium(observed) ?? (await detectCilium(port)));
-    if (presence === 'unknown') this.run.notes.push(CILIUM_UNKNOWN_NOTE);
-    return presence;
-  }
-
-  private async apiServer(port: KubePort) {
-    try {
-      return await apiServerAddresses(
-        port,
-        this.options.apiServer,
-        this.options.env ?? process.env,
-      );
-    } catch (failure) {
-      if (failure instanceof VPNConfigurationError) throw failure;
-      throw new KillSwitchError(
-        `NetworkPolicy ${this.statefulSet.namespace}/${this.killSwitchName} (finding the API server's addresses; ` +
-          'or set the apiServer option)',
-        failure,
-      );
-    }
-  }
-
-  private async ensurePolicy(
-    step: PatchStep,
-    policy: NetworkPolicy,
-    observed: NetworkPolicy | null,
-  ): Promise<void> {
-    await this.ensureSide(
-      step,
-      policy,
-      ['spec'],
-      `NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name}`,
-      observed,
-    );
-  }
-
-  private async ensureSide<T extends KubeObject>(
-    step: PatchStep,
-    desired: T,
-    content: readonly string[],
-    label: string,
-    observed?: T | null,
-  ): Promise<void> {
-    try {
-      const ensured = await ensureSideObject(
-        step.kube,
-        desired,
-        content,
-        this.fieldManager,
-        observed,
-      );
-      if (ensured.write !== 'none') this.run.sideWrites.push(`${ensured.write} ${label}`);
-    } catch (failure) {
-      throw new KillSwitchError(label, failure);
-    }
-  }
-
-  /** After routing is gone: owned ConfigMaps, Cilium policies and (unless kept) kill switches. */
-  private async deleteOwned(step: PatchStep, policyToo: boolean): Promise<void> {
-    const { namespace, name } = this.statefulSet;
-    for (const name_ of await deleteOwned(step.kube, CONFIG_MAP_TYPE, namespace, name)) {
-      this.run.sideWrites.push(`delete ConfigMap ${namespace}/${name_}`);
-    }
-    try {
-      for (const name_ of await deleteOwned(step.kube, CILIUM_POLICY_TYPE, namespace, name)) {
-        this.run.sideWrites.push(`delete CiliumNetworkPolicy ${namespace}/${name_}`);
-      }
-    } catch (failure) {
-      // No Cilium: the type does not exist (404); nothing of ours can be there.
-      if (!asKubernetesError(failure)?.isNotFound()) throw failure;
-    }
-    if (!policyToo) return;
-    for (const name_ of await deleteOwned(step.kube, NETWORK_POLICY_TYPE, namespace, name)) {
-      this.run.sideWrites.push(`delete NetworkPolicy ${namespace}/${name_}`);
-    }
-  }
-
   private async publishInstanceName(relation: Relation): Promise<boolean> {
     if (!(await this.options.backend.isLeader())) return false;
     const instance = this.options.instanceName ?? this.options.backend.context.appName;
     return this.endpoint.publishAppData(relation, { config: { instance_name: instance } });
   }
-}
-
-/** The labels the StatefulSet selects its pods by: exactly the pods the kill switch must cover. */
-function podLabelsOf(statefulSet: StatefulSet): Record<string, string> {
-  const labels = statefulSet.spec.selector.matchLabels ?? {};
-  if (Object.keys(labels).length === 0) {
-    throw new VPNConfigurationError(`StatefulSet ${statefulSet.metadata.name ?? ''}`, [
-      {
-        field: 'spec.selector.matchLabels',
-        reason: 'is empty, so no kill switch could select its pods',
-      },
-    ]);
-  }
-  return { ...labels };
 }
 
 function unique(cidrs: readonly Cidr[]): Cidr[] {
