@@ -15,6 +15,9 @@
  *   verify    status from the rollout and the gateway's own report (`vpn_connected`).
  * A no-op reconcile writes nothing: every side object is read and compared first, and the plan
  * sends no patch when the template already holds every fragment.
+ *
+ * This module is the flow: what to do in which case, and the status to show. The side objects'
+ * reads and writes (kill switch, Cilium companion, ConfigMap, removal) are requirer-side-objects.ts.
  */
 import type { KubePort } from '../kube/port.js';
 import { rolloutProgress } from '../kube/rollout-progress.js';
