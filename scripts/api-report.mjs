@@ -51,13 +51,36 @@ function exportsOf(file) {
   return checker.getExportsOfModule(symbol).sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * A class declaration without its private members: the .d.ts lists their names (so a subclass
+ * cannot clash), but no user can reach them, so moving one is not an API change.
+ */
+function withoutPrivate(node) {
+  if (!ts.isClassDeclaration(node)) return node;
+  const members = node.members.filter(
+    (m) => !(ts.getModifiers(m) ?? []).some((mod) => mod.kind === ts.SyntaxKind.PrivateKeyword),
+  );
+  return ts.factory.updateClassDeclaration(
+    node,
+    node.modifiers,
+    node.name,
+    node.typeParameters,
+    node.heritageClauses,
+    members,
+  );
+}
+
 function declarationText(exported) {
   const target =
     exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
   const texts = (target.declarations ?? []).map((node) => {
     // A `const x: T` prints as its variable statement; everything else as its own declaration.
     const printable = ts.isVariableDeclaration(node) ? node.parent.parent : node;
-    return printer.printNode(ts.EmitHint.Unspecified, printable, node.getSourceFile());
+    return printer.printNode(
+      ts.EmitHint.Unspecified,
+      withoutPrivate(printable),
+      node.getSourceFile(),
+    );
   });
   let text = [...new Set(texts)].join('\n');
   if (target.name !== exported.name) text = `// exported as ${exported.name}\n${text}`;

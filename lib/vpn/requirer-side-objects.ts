@@ -128,7 +128,10 @@ export class RequirerSideObjects {
     );
   }
 
-  /** After routing is gone: owned ConfigMaps, Cilium policies and (with `killSwitch`) kill switches. */
+  /**
+   * After routing is gone: owned ConfigMaps, Cilium policies and (with `killSwitch`) kill switches.
+   * A kill switch that stays keeps its Cilium companion, or the pod would lose the API server.
+   */
   async deleteOwnedObjects(killSwitch: boolean): Promise<void> {
     const { namespace, name } = this.config.statefulSet;
     const { kube } = this.step;
@@ -136,7 +139,14 @@ export class RequirerSideObjects {
       this.record.sideWrites.push(`delete ConfigMap ${namespace}/${deleted}`);
     }
     try {
-      for (const deleted of await deleteOwned(kube, CILIUM_POLICY_TYPE, namespace, name)) {
+      const companion = killSwitch ? [] : [`${this.config.killSwitchName}-cilium`];
+      for (const deleted of await deleteOwned(
+        kube,
+        CILIUM_POLICY_TYPE,
+        namespace,
+        name,
+        companion,
+      )) {
         this.record.sideWrites.push(`delete CiliumNetworkPolicy ${namespace}/${deleted}`);
       }
     } catch (failure) {

@@ -133,11 +133,13 @@ export async function deleteOwned(
   type: TypeRef,
   namespace: string,
   statefulSet: string,
+  keep: readonly string[] = [],
 ): Promise<string[]> {
   const list = await port.list(type, { namespace, labelSelector: ownershipSelector(statefulSet) });
   const deleted: string[] = [];
   for (const item of list.items) {
     const name = item.metadata.name ?? '';
+    if (keep.includes(name)) continue;
     try {
       await port.delete(
         { ...type, name, namespace },

@@ -251,6 +251,31 @@ describe('VPNGatewayRequirer', () => {
     expect(kube.peek({ ...POLICY, name: 'other' })).toBeDefined();
   });
 
+  it('required + remove on Cilium: the minimal kill switch keeps its Cilium companion, and the next reconcile writes nothing', async () => {
+    const options = {
+      required: true,
+      onRelationBroken: 'remove' as const,
+      cilium: 'present' as const,
+    };
+    const { kube, model, relationId, requirer } = setup(gatewayConfig(), options);
+    await requirer.reconcile();
+    const companion = {
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumNetworkPolicy',
+      namespace: NS,
+      name: 'qbittorrent-vpn-killswitch-cilium',
+    };
+    expect(kube.peek(companion)).toBeDefined();
+    model.unrelate(relationId);
+    const broken = await requirer.reconcile();
+    expect(broken.killSwitch).toBe('minimal');
+    expect(kube.peek(companion)).toBeDefined();
+    kube.clearRequests();
+    await requirer.reconcile();
+    expect(kube.writes()).toEqual([]);
+    expect(kube.peek(companion)).toBeDefined();
+  });
+
   it('a required VPN has a minimal kill switch from the first hook, before any relation', async () => {
     const kube = new FakeCluster({ objects: [charmStatefulSet('qbittorrent', 'qbittorrent')] });
     const { backend, relationId, model } = clientModel(undefined);
