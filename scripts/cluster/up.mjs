@@ -2,7 +2,7 @@
 // on 127.0.0.1 and on ports the kernel reports free; nothing is told any other address to contact
 // (the apiserver runs with --endpoint-reconciler-type=none; kwok's pod IPs are data only).
 // Idempotent: if a healthy cluster from this checkout is already running, it says so and exits.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -354,5 +354,23 @@ try {
     [path.join(path.dirname(new URL(import.meta.url).pathname), 'down.mjs')],
     { stdio: 'inherit' },
   );
+  // A port the kernel reported free can be taken by another process before our component binds
+  // it. That race is not a failure of the cluster: start again on fresh ports, a bounded number
+  // of times (CHARMKIT_UP_ATTEMPT counts them), and fail for anything else.
+  const attempt = Number(process.env.CHARMKIT_UP_ATTEMPT ?? '1');
+  const raced = Object.keys(state.pids).some((name) => {
+    const log = path.join(logs, `${name}.log`);
+    return fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('address already in use');
+  });
+  if (raced && attempt < 3) {
+    console.error(
+      `charmkit: a port was taken before we could bind it; starting again (attempt ${attempt + 1} of 3)`,
+    );
+    const retry = spawnSync(process.execPath, process.argv.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, CHARMKIT_UP_ATTEMPT: String(attempt + 1) },
+    });
+    process.exit(retry.status ?? 1);
+  }
   process.exit(1);
 }
