@@ -78,3 +78,26 @@ export function rolloutProgress(sts: StatefulSet): RolloutProgress {
     return result(true, `${desired}/${desired} pods ready and updated`);
   return result(false, `${updated}/${desired} pods updated`);
 }
+
+/**
+ * True when the StatefulSet's own status proves that every pod it wants exists, is Ready and runs
+ * the current template, so a caller that only needs "the running pods carry the template" can skip
+ * listing them: the controller has seen the latest spec (`observedGeneration >= generation`), has
+ * swapped revisions (`currentRevision == updateRevision`), and counts `replicas == readyReplicas ==
+ * updatedReplicas == spec.replicas`. A partitioned or OnDelete rollout in progress, surplus pods,
+ * or a status without revisions (older servers, some fakes) prove nothing: list the pods there.
+ */
+export function statusProvesRollout(sts: StatefulSet): boolean {
+  const status = sts.status ?? {};
+  const observed = status.observedGeneration;
+  if (observed === undefined || observed < (sts.metadata.generation ?? 0)) return false;
+  if (status.currentRevision === undefined || status.currentRevision !== status.updateRevision) {
+    return false;
+  }
+  const desired = sts.spec.replicas ?? 1;
+  return (
+    (status.replicas ?? 0) === desired &&
+    (status.readyReplicas ?? 0) === desired &&
+    (status.updatedReplicas ?? 0) === desired
+  );
+}

@@ -15,7 +15,9 @@
  *   6. After a patch → Maintenance "mounting shared storage" while the pods roll. The patch
  *      restarts the pod this code may be running in, so it does not wait by default.
  *   7. On a later reconcile with nothing to patch: rollout complete, pods Ready, and the running
- *      pods' specs carry the volume → Active; a stuck rollout → the cluster's own diagnosis.
+ *      pods' specs carry the volume → Active; a stuck rollout → the cluster's own diagnosis. When
+ *      the StatefulSet's status proves every pod runs the current template (revisions swapped,
+ *      ready = updated = replicas) the pods are not listed: a no-op is 2 reads (claim, StatefulSet).
  *
  * A broken relation keeps the mount (removing it would restart the workload under the user; see
  * docs/adr/0001-mount-by-self-patch.md); `unmount()` removes exactly what was added. To share the
@@ -34,7 +36,7 @@ import type { PlanChange, StatefulSetPlan } from '../workload/plan/index.js';
 import { reconcileCapabilities } from '../workload/reconcile.js';
 import { diagnoseStatefulSet, waitForRollout, type RolloutWaitOptions } from '../kube/rollout.js';
 import type { RolloutDiagnosis, RolloutFindingKind } from '../kube/rollout-diagnosis.js';
-import { rolloutProgress } from '../kube/rollout-progress.js';
+import { rolloutProgress, statusProvesRollout } from '../kube/rollout-progress.js';
 import { labelSelectorString, type LabelSelector } from '../kube/selectors.js';
 import type { PersistentVolumeClaim, Pod, StatefulSet } from '../kube/types.js';
 import type { RelationBackend } from '../relations/backend.js';
@@ -416,6 +418,15 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
       });
       return this.stuck(base, spec, diagnosis);
     }
+    const note = offer.accessMode === 'ReadWriteOnce' ? ` (${RWO_NOTE})` : '';
+    const mounted: StorageRequirerResult = {
+      ...base,
+      state: 'mounted',
+      status: active(`shared storage ${offer.claimName} mounted at ${spec.mountPath}${note}`),
+    };
+    // The template holds the mount (nothing was left to patch); when the status proves every pod
+    // runs that template, the pods carry it too and need not be listed (one read fewer per hook).
+    if (statusProvesRollout(sts)) return mounted;
     const pods = await this.options.kube.list<Pod>(
       { apiVersion: 'v1', kind: 'Pod' },
       {
@@ -436,12 +447,7 @@ export class StorageRequirer implements Capability<StorageRequirerResult> {
         status: maintenance(`mounting shared storage: ${problems.join('; ')}`),
       };
     }
-    const note = offer.accessMode === 'ReadWriteOnce' ? ` (${RWO_NOTE})` : '';
-    return {
-      ...base,
-      state: 'mounted',
-      status: active(`shared storage ${offer.claimName} mounted at ${spec.mountPath}${note}`),
-    };
+    return mounted;
   }
 
   private stuck(

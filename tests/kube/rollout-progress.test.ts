@@ -1,4 +1,4 @@
-import { rolloutProgress } from '../../lib/kube/rollout-progress.js';
+import { rolloutProgress, statusProvesRollout } from '../../lib/kube/rollout-progress.js';
 import type { StatefulSet } from '../../lib/kube/types.js';
 
 function sts(
@@ -128,5 +128,48 @@ describe('rolloutProgress', () => {
       updateRevision: 'r-2',
     };
     expect(rolloutProgress(sts({ replicas: 0 }, zero)).complete).toBe(true);
+  });
+});
+
+describe('statusProvesRollout (may the pods go unlisted?)', () => {
+  it('proves it when revisions agree and replicas = ready = updated = spec.replicas', () => {
+    expect(statusProvesRollout(sts({}, done))).toBe(true);
+    expect(
+      statusProvesRollout(
+        sts({ replicas: 3 }, { ...done, replicas: 3, readyReplicas: 3, updatedReplicas: 3 }),
+      ),
+    ).toBe(true);
+  });
+
+  it('a scaled-to-zero StatefulSet has nothing to list', () => {
+    expect(
+      statusProvesRollout(
+        sts(
+          { replicas: 0 },
+          { observedGeneration: 2, currentRevision: 'r-2', updateRevision: 'r-2' },
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it.each([
+    ['the controller has not seen the spec', { ...done, observedGeneration: 1 }],
+    ['no status at all', undefined],
+    ['revisions differ (rolling)', { ...done, updateRevision: 'r-3' }],
+    ['no revisions reported', { ...done, currentRevision: undefined, updateRevision: undefined }],
+    ['a pod not ready', { ...done, readyReplicas: 0 }],
+    ['a pod not updated', { ...done, updatedReplicas: 0 }],
+    ['a surplus pod still terminating', { ...done, replicas: 2 }],
+  ])('proves nothing when %s', (_why, status) => {
+    expect(statusProvesRollout(sts({}, status as StatefulSet['status']))).toBe(false);
+  });
+
+  it('a partitioned rollout that is complete by its own measure still needs the pods listed', () => {
+    const partitioned = sts(
+      { replicas: 2, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } },
+      { ...done, replicas: 2, readyReplicas: 2, updatedReplicas: 1, updateRevision: 'r-3' },
+    );
+    expect(rolloutProgress(partitioned).complete).toBe(true);
+    expect(statusProvesRollout(partitioned)).toBe(false);
   });
 });

@@ -176,7 +176,6 @@ describe('StorageRequirer on a real API server', () => {
     expect(summary()).toEqual([
       'get PersistentVolumeClaim 200',
       'get StatefulSet 200',
-      'list Pod 200',
     ]);
     console.log(
       `storage requirer, no-op reconcile: ${log.requests.length} requests, ${log.writes().length} writes`,

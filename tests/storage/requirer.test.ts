@@ -255,7 +255,6 @@ describe('StorageRequirer.reconcile: mounting', () => {
     expect(kube.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual([
       'get PersistentVolumeClaim',
       'get StatefulSet',
-      'list Pod',
     ]);
     const pods = kube.objects<Pod>({ apiVersion: 'v1', kind: 'Pod' }, NS);
     expect(pods[0]?.spec.volumes).toContainEqual({
@@ -292,6 +291,23 @@ describe('StorageRequirer.reconcile: mounting', () => {
       expect(result.notes).toBeUndefined();
       expect(result.status.message).toBe('mounting shared storage at /data (rolling out)');
     }
+  });
+
+  it('lists the pods when the status cannot prove them updated (a partitioned rollout)', async () => {
+    const partitioned = radarrStatefulSet();
+    partitioned.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: 1 } };
+    const { kube, requirer } = setup({ objects: { objects: [standard, partitioned, claim()] } });
+    expect((await requirer.reconcile()).state).toBe('patched');
+    kube.clearRequests();
+    const second = await requirer.reconcile();
+    // The pod below the partition keeps the old template: only listing it shows that.
+    expect(kube.requests.map((r) => `${r.verb} ${r.kind}`)).toEqual([
+      'get PersistentVolumeClaim',
+      'get StatefulSet',
+      'list Pod',
+    ]);
+    expect(second.state).toBe('rolling-out');
+    expect(second.status.message).toContain('radarr-0');
   });
 
   it('can wait for the rollout in one call when asked (non-Juju controllers)', async () => {

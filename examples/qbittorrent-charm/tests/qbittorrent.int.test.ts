@@ -18,6 +18,7 @@ import {
   kubeconfigPath,
   serviceAccountKubeConfig,
   useTestNamespace,
+  waitUntil,
 } from '../../../tests/support/cluster.js';
 import { jujuCharmStatefulSet, statefulSetRef } from '../../../tests/support/objects.js';
 import { createHostPathVolume, deleteVolumes } from '../../../tests/support/storage.js';
@@ -92,6 +93,24 @@ async function setup(app: string) {
   return { model, backend, vpnId, log, charm };
 }
 
+/** Until the StatefulSet controller reports every pod on the current template. */
+async function waitUntilRolledOut(app: string): Promise<void> {
+  await waitUntil(
+    `${app} to roll out`,
+    async () => {
+      const s = await admin.get<StatefulSet>(statefulSetRef(ns.name, app));
+      const status = s.status ?? {};
+      return (
+        (status.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) &&
+        status.currentRevision === status.updateRevision &&
+        status.readyReplicas === 1 &&
+        status.updatedReplicas === 1
+      );
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
+}
+
 const policyRef = (app: string) => ({
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
@@ -101,7 +120,7 @@ const policyRef = (app: string) => ({
 
 describe('qbittorrent example on a real API server', () => {
   it('kill switch before the one patch, then 0 writes; invalid data keeps all; failClosed keeps the policy', async () => {
-    const { model, vpnId, log, charm } = await setup('qbittorrent');
+    const { model, backend, vpnId, log, charm } = await setup('qbittorrent');
 
     const first = await charm.reconcile();
     const firstCount = summary(log);
@@ -133,6 +152,42 @@ describe('qbittorrent example on a real API server', () => {
     expect(log.writes()).toEqual([]);
     expect(noop.vpn.changes).toEqual([]);
     expect(noop.patched).toBe(false);
+    // The reads a no-op still needs: the claim (it may be gone), the StatefulSet, the kill switch,
+    // the API server's Service (from the pod environment under Juju: no read there) and its
+    // endpoints (the kill switch must follow them), the settings ConfigMap. No pod list: the
+    // StatefulSet's status proves the rollout once it has finished.
+    await waitUntilRolledOut('qbittorrent');
+    log.clear();
+    await charm.reconcile();
+    expect(log.requests.map(line)).toEqual([
+      'get PersistentVolumeClaim 200',
+      'get StatefulSet 200',
+      'get NetworkPolicy 200',
+      'get Service 200',
+      'list EndpointSlice 200',
+      'get ConfigMap 200',
+    ]);
+    const settledNoopCount = summary(log);
+    // In a pod (as under Juju) the Service address comes from the environment: 5 reads.
+    const podLog = new RequestLog();
+    const inPod = new QBittorrentCharm({
+      backend,
+      kube: createKubePort({ kubeconfigPath, onRequest: podLog.onRequest }),
+      vpn: {
+        nodeCidrs: ['172.18.0.0/16'],
+        onRelationBroken: 'failClosed',
+        env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' },
+      },
+    });
+    await inPod.reconcile();
+    expect(podLog.writes()).toEqual([]);
+    expect(podLog.requests.map(line)).toEqual([
+      'get PersistentVolumeClaim 200',
+      'get StatefulSet 200',
+      'get NetworkPolicy 200',
+      'list EndpointSlice 200',
+      'get ConfigMap 200',
+    ]);
 
     // Invalid data: nothing is read or written, everything stays.
     const before = await admin.get<StatefulSet>(statefulSetRef(ns.name, 'qbittorrent'));
@@ -178,7 +233,7 @@ describe('qbittorrent example on a real API server', () => {
 
     console.log(
       `qbittorrent example (VPN + storage, one patch): first reconcile ${firstCount}; ` +
-        `no-op ${noopCount}; removal (failClosed) ${removalCount}; no-op after removal ${afterRemovalNoop} ` +
+        `no-op ${noopCount} (after the rollout: ${settledNoopCount}; in a pod: ${summary(podLog)}); removal (failClosed) ${removalCount}; no-op after removal ${afterRemovalNoop} ` +
         '(charmarr-lib-vpn: 4 requests / 3 writes on every hook)',
     );
   });

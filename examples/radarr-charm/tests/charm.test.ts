@@ -119,7 +119,6 @@ describe('the Radarr charm', () => {
     expect(verbs(settled.requests)).toEqual([
       'get PersistentVolumeClaim',
       'get StatefulSet',
-      'list Pod',
     ]);
     expect(settled.kubeWrites).toEqual([]);
     expect(settled.relationWrites).toEqual([]); // nothing new for the relation either

@@ -125,6 +125,12 @@ describe('radarr example on a real API server', () => {
     const noop = await hook();
     expect(noop.storage.changed).toBe(false);
     expect(radarrLog.writes()).toEqual([]);
+    // The StatefulSet's status proves the rollout (revisions swapped, ready = updated = replicas),
+    // so the pods are not listed: 2 reads.
+    expect(radarrLog.requests.map((r) => `${r.verb} ${r.kind} ${r.status}`)).toEqual([
+      'get PersistentVolumeClaim 200',
+      'get StatefulSet 200',
+    ]);
     console.log(
       `radarr example: first reconcile ${firstRequests} API requests (${firstWrites} write); ` +
         `no-op reconcile ${radarrLog.requests.length} API requests (${radarrLog.writes().length} writes): ` +
