@@ -116,10 +116,7 @@ describe('the Radarr charm', () => {
       message: 'shared storage shared-media mounted at /data',
     });
     expect(kube.writes()).toHaveLength(1);
-    expect(verbs(settled.requests)).toEqual([
-      'get PersistentVolumeClaim',
-      'get StatefulSet',
-    ]);
+    expect(verbs(settled.requests)).toEqual(['get PersistentVolumeClaim', 'get StatefulSet']);
     expect(settled.kubeWrites).toEqual([]);
     expect(settled.relationWrites).toEqual([]); // nothing new for the relation either
 
