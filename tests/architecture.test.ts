@@ -5,7 +5,8 @@
  *   nothing of relations or capabilities, relations nothing of Kubernetes);
  * - lib/workload (the plan and the capability contract) builds on core, kube and relations only;
  * - capabilities (lib/storage, lib/vpn) use those layers and never each other;
- * - production code never imports lib/testing; the library never imports examples/;
+ * - production code never imports lib/testing; the library never imports examples/ or cli/ (the
+ *   CLI sits on top of both: docs/adr/0013-cli-outside-the-library.md);
  * - no import cycle anywhere in lib/, type-only imports included;
  * - @kubernetes/client-node (a peer dependency) is loaded at run time only by lib/kube, the layer
  *   that adapts it, and only lazily (for kubeconfig files); everything else sees plain types.
@@ -156,6 +157,10 @@ describe('dependency rules', () => {
     const production = all.filter((i) => !i.file.startsWith('lib/testing/'));
     expect(describeAll(into(production, 'testing'))).toEqual([]);
     expect(describeAll(all.filter((i) => i.target.startsWith('examples')))).toEqual([]);
+    // The CLI (cli/) builds on the library and the examples; the library never reaches back.
+    expect(
+      describeAll(all.filter((i) => i.target === 'cli' || i.target.startsWith('cli/'))),
+    ).toEqual([]);
   });
 
   it('only lib/kube loads @kubernetes/client-node at run time', () => {
