@@ -173,10 +173,7 @@ describe('StorageRequirer on a real API server', () => {
     expect(result.changed).toBe(false);
     expect(result.state).toBe('mounted');
     expect(log.writes()).toEqual([]);
-    expect(summary()).toEqual([
-      'get PersistentVolumeClaim 200',
-      'get StatefulSet 200',
-    ]);
+    expect(summary()).toEqual(['get PersistentVolumeClaim 200', 'get StatefulSet 200']);
     console.log(
       `storage requirer, no-op reconcile: ${log.requests.length} requests, ${log.writes().length} writes`,
     );
