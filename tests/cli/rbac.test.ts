@@ -8,6 +8,7 @@ const rulesOf = (kind: string, namespace?: string) =>
     capabilities: ['vpn-requirer', 'storage-requirer'],
     namespace: 'media',
     statefulSet: 'qb',
+    claim: 'media-shared',
   })
     .filter((o) => o.kind === kind && o.metadata.namespace === namespace)
     .flatMap((o) => (o as unknown as { rules: PolicyRule[] }).rules);
