@@ -5,12 +5,13 @@
 import { parseArgs } from 'node:util';
 import type { Command, OptionSpec } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { planCommand } from './commands/plan.js';
 import { rbacCommand } from './commands/rbac.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { Output, type OutputStream } from './output.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, rbacCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, planCommand, rbacCommand];
 
 /** Where the CLI writes; tests pass memory streams. */
 export interface CliIo {

@@ -3,16 +3,13 @@
  * storage through `reconcileCapabilities`, one patch) and Radarr (storage) — the example
  * controllers themselves, unchanged, wired by a `MemoryModel` the way Juju would wire them.
  *
- * This is the only place outside examples/ that imports them, and it is not part of the library:
- * docs/adr/0013-cli-outside-the-library.md says why the CLI lives in cli/.
+ * The CLI is not part of the library: docs/adr/0013-cli-outside-the-library.md says why it lives
+ * in cli/ and may run the examples.
  */
 import type { KubePort } from 'charmkit/kube';
-import { MemoryModel, type MemoryBackend, type Status } from 'charmkit/relations';
+import { MemoryModel, type MemoryBackend } from 'charmkit/relations';
 import { StorageProvider, type StaticVolumeSource } from 'charmkit/storage';
-import type { PlanChange } from 'charmkit/workload';
-import { GluetunCharm } from '../../examples/gluetun-charm/src/charm.js';
-import { QBittorrentCharm } from '../../examples/qbittorrent-charm/src/charm.js';
-import { RadarrCharm } from '../../examples/radarr-charm/src/charm.js';
+import { EXAMPLES, type ControllerReconcile } from '../controllers.js';
 
 /** The applications, in deployment order. */
 export const APPS = ['storage', 'gluetun', 'qbittorrent', 'radarr'] as const;
@@ -43,13 +40,7 @@ export interface StackOptions {
 }
 
 /** What one hook's reconcile reports, whatever the application. */
-export interface AppReconcile {
-  readonly status: Status;
-  /** The StatefulSet changes of the one patch, if one was sent. */
-  readonly changes: readonly PlanChange[];
-  /** Side objects written (kill switch, ConfigMaps, the gateway Service), in order. */
-  readonly sideWrites: readonly string[];
-}
+export type AppReconcile = ControllerReconcile;
 
 /** One application of the stack: its unit's backend and one reconcile per hook. */
 export interface StackApp {
@@ -87,29 +78,19 @@ export function buildStack(options: StackOptions): Stack {
     pgid: 1000,
     ...(options.staticVolume ? { staticVolume: options.staticVolume } : {}),
   });
-  const gluetunBackend = unit('gluetun');
-  const gluetun = new GluetunCharm({
-    backend: gluetunBackend,
-    kube,
-    statefulSet: { name: 'gluetun', namespace },
-    clusterCidrs: options.clusterCidrs,
-    controlApiKey: 'charmkit-demo',
-    health: () => Promise.resolve(DEMO_HEALTH),
-    clusterDnsIp: options.clusterDnsIp,
-  });
-  const qbittorrentBackend = unit('qbittorrent');
-  const qbittorrent = new QBittorrentCharm({
-    backend: qbittorrentBackend,
-    kube,
-    statefulSet: { name: 'qbittorrent', namespace },
-    vpn: { nodeCidrs: ['10.0.0.0/24'] },
-  });
-  const radarrBackend = unit('radarr');
-  const radarr = new RadarrCharm({
-    backend: radarrBackend,
-    kube,
-    statefulSet: { name: 'radarr', namespace },
-  });
+  const example = (app: Exclude<AppName, 'storage'>) => {
+    const backend = unit(app);
+    const controller = EXAMPLES[app]!({
+      backend,
+      kube,
+      namespace,
+      statefulSet: app,
+      clusterCidrs: options.clusterCidrs,
+      clusterDnsIp: options.clusterDnsIp,
+      health: () => Promise.resolve(DEMO_HEALTH),
+    });
+    return { name: app, backend, reconcile: () => controller.reconcile() };
+  };
 
   const apps: Record<AppName, StackApp> = {
     storage: {
@@ -121,38 +102,9 @@ export function buildStack(options: StackOptions): Stack {
         return { status: result.status, changes: [], sideWrites: [] };
       },
     },
-    gluetun: {
-      name: 'gluetun',
-      backend: gluetunBackend,
-      async reconcile() {
-        const result = await gluetun.reconcile();
-        return {
-          status: result.status,
-          changes: result.gateway.changes,
-          sideWrites: result.gateway.sideWrites,
-        };
-      },
-    },
-    qbittorrent: {
-      name: 'qbittorrent',
-      backend: qbittorrentBackend,
-      async reconcile() {
-        const result = await qbittorrent.reconcile();
-        return {
-          status: result.status,
-          changes: [...result.vpn.changes, ...result.storage.changes],
-          sideWrites: result.vpn.sideWrites,
-        };
-      },
-    },
-    radarr: {
-      name: 'radarr',
-      backend: radarrBackend,
-      async reconcile() {
-        const result = await radarr.reconcile();
-        return { status: result.status, changes: result.storage.changes, sideWrites: [] };
-      },
-    },
+    gluetun: example('gluetun'),
+    qbittorrent: example('qbittorrent'),
+    radarr: example('radarr'),
   };
   return { model, apps, claimName };
 }
