@@ -7,7 +7,6 @@ import { pathToFileURL } from 'node:url';
 import {
   createKubePort,
   RequestLog,
-  resolveCredentials,
   WRITE_VERBS,
   type KubeObject,
   type KubePort,
@@ -191,9 +190,10 @@ export const planCommand: Command = {
     let kube: KubePort;
     try {
       const kubeconfigPath = values.kubeconfig as string | undefined;
-      kube = kubeconfigPath
-        ? createKubePort({ kubeconfigPath, onRequest: log.onRequest })
-        : createKubePort({ kubeConfig: resolveCredentials().kubeConfig, onRequest: log.onRequest });
+      kube = createKubePort({
+        ...(kubeconfigPath ? { kubeconfigPath } : {}),
+        onRequest: log.onRequest,
+      });
     } catch (failure) {
       throw new CliError(`no usable credentials: ${(failure as Error).message}`, EXIT.environment);
     }
