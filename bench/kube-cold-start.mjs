@@ -19,12 +19,13 @@
 //   --root DIR  measure the charmkit package in DIR instead (its dist/ must be built), e.g. an
 //               older commit's build for a before/after comparison; a case that build cannot
 //               run shows as failed, with its error.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureOnce, median, renderTable, requireGnuTime } from './process-sampler.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -34,13 +35,9 @@ const option = (name, fallback) => {
 };
 const runs = Number(option('--runs', '15'));
 const root = path.resolve(option('--root', path.join(here, '..')));
-const TIME = '/usr/bin/time';
 
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-if (!fs.existsSync(TIME)) {
-  console.error(`${TIME} (GNU time) is needed to read a child's peak RSS: apt-get install time`);
-  process.exit(1);
-}
+requireGnuTime();
 if (!args.includes('--no-build') && !args.includes('--root')) {
   console.error('building dist/ (tsc -p tsconfig.build.json); --no-build skips this');
   execFileSync(
@@ -127,32 +124,8 @@ const env = {
 };
 
 /** One child: wall time in ms (spawn to exit) and peak RSS in KiB. */
-function once(code) {
-  return new Promise((resolve, reject) => {
-    const args = ['-f', '%M', process.execPath, '--input-type=module', '-e', code];
-    const started = process.hrtime.bigint();
-    const child = spawn(TIME, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const lines = stderr.trim().split('\n');
-      const rssKiB = Number(lines.at(-1));
-      if (status !== 0 || !Number.isFinite(rssKiB)) {
-        reject(new Error(`exit ${status}: ${stderr.trim()}`));
-      } else {
-        resolve({ wallMs, rssKiB });
-      }
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const once = (code) =>
+  measureOnce(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env });
 
 const samples = new Map(cases.map((c) => [c.name, { wall: [], rss: [], error: undefined }]));
 for (const c of cases) await once(c.code).catch(() => undefined); // warm the file cache
@@ -190,16 +163,8 @@ const rows = cases.map((c) => {
   ];
 });
 const header = ['process', 'wall', 'wall vs node', 'max RSS', 'RSS vs node', 'note'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells) =>
-  cells
-    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
-    .join('  ')
-    .trimEnd();
 console.log(
   `\nhook cold start, median of ${runs} runs each (Node ${process.version}, ${os.cpus().length} cores, ` +
     `load ${os.loadavg()[0].toFixed(2)}; package ${root})`,
 );
-console.log(line(header));
-console.log(line(widths.map((w) => '-'.repeat(w))));
-for (const row of rows) console.log(line(row));
+console.log(renderTable(header, rows));

@@ -91,6 +91,9 @@ export class Output {
   }
 }
 
+/** Off a terminal, progress updates are printed at most this often (a build has thousands). */
+const PLAIN_UPDATE_MS = 5000;
+
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** One long step in progress; see `Output.progress`. */
@@ -101,6 +104,8 @@ export class Progress {
   private frame = 0;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private ended = false;
+  /** When a plain update line was last printed (plain output prints at most one every 5 s). */
+  private printedAt = 0;
 
   constructor(
     private readonly output: Output,
@@ -132,7 +137,8 @@ export class Progress {
     this.text = text;
     this.fraction = fraction === undefined ? undefined : Math.min(1, Math.max(0, fraction));
     if (this.output.live) this.redraw();
-    else if (changed && text.length > 0) {
+    else if (changed && text.length > 0 && Date.now() - this.printedAt >= PLAIN_UPDATE_MS) {
+      this.printedAt = Date.now();
       const percent = this.fraction === undefined ? '' : ` [${Math.round(this.fraction * 100)}%]`;
       this.stream.write(`  ${this.label}: ${text}${percent}\n`);
     }

@@ -25,7 +25,9 @@ import { zip, type ZipEntry } from './zip.js';
 export const DISPATCH_SCRIPT = `#!/bin/sh
 # Juju runs this for every hook with JUJU_DISPATCH_PATH=hooks/<hook-name>; older agents run
 # hooks/<name> (a link to this file), so $0 stands in for the path. The charm ships Node.js in bin/
-# and the controller bundled into one file by \`charmkit pack\` (see docs/cli.md).
+# and the controller bundled into one file by \`charmkit pack\` (see docs/cli.md). Node keeps the
+# compiled bundle in .node-compile-cache/ so later hooks skip compiling it (ignored if unwritable).
+export NODE_COMPILE_CACHE="\${NODE_COMPILE_CACHE:-$PWD/.node-compile-cache}"
 JUJU_DISPATCH_PATH="\${JUJU_DISPATCH_PATH:-$0}" exec ./bin/node ./charmkit/dist/dispatch.mjs
 `;
 

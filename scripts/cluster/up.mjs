@@ -167,6 +167,7 @@ const saveState = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 
 saveState();
 
 function start(name, args) {
+  console.log(`charmkit: starting ${name}`);
   const log = fs.openSync(path.join(logs, `${name}.log`), 'w');
   const child = spawn(path.join(binDir, name === 'kwok' ? 'kwok' : name), args, {
     detached: true,
@@ -179,6 +180,7 @@ function start(name, args) {
 }
 
 async function waitFor(what, check, timeoutMs = 60000) {
+  console.log(`charmkit: waiting for ${what}`);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const [name, pid] of Object.entries(state.pids)) {
