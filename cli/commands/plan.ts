@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createKubePort,
   RequestLog,
-  WRITE_VERBS,
+  writes as writesOf,
   type KubeObject,
   type KubePort,
   type RequestRecord,
@@ -251,7 +251,7 @@ export function printPlan(out: Output, outcome: PlanOutcome): void {
   out.line(
     `status it would set: ${outcome.status.name}${outcome.status.message ? `: ${outcome.status.message}` : ''}`,
   );
-  const writes = outcome.requests.filter((r) => WRITE_VERBS.has(r.verb));
+  const writes = writesOf(outcome.requests);
   out.line(
     out.dim(
       `${outcome.requests.length} requests: ${outcome.requests.length - writes.length} reads, ` +

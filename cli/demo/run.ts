@@ -4,7 +4,7 @@
  * template, and the requests each reconcile made — then a closing table. The same run works on the
  * embedded FakeCluster (default), the local control plane and any cluster (see targets.ts).
  */
-import { WRITE_VERBS, type RequestRecord, type StatefulSet } from 'charmkit/kube';
+import { writes as writesOf, type RequestRecord, type StatefulSet } from 'charmkit/kube';
 import { waiting, type HookContext, type Status } from 'charmkit/relations';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { objectDiff } from '../diff.js';
@@ -77,7 +77,7 @@ export async function runDemo(target: DemoTarget, out: Output): Promise<DemoResu
     const relationWrites = stack.model.writes.slice(wroteFrom);
     const after = hasWorkload ? await target.statefulSet(app) : undefined;
     const t = tally.get(app)!;
-    const writes = requests.filter((r) => WRITE_VERBS.has(r.verb));
+    const writes = writesOf(requests);
     t.hooks++;
     t.requests += requests.length;
     t.writes += writes.length;
@@ -190,7 +190,7 @@ function statusText(out: Output, status: Status): string {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function requestCount(requests: readonly RequestRecord[]): string {
-  const writes = requests.filter((r) => WRITE_VERBS.has(r.verb)).length;
+  const writes = writesOf(requests).length;
   return `${plural(requests.length - writes, 'read')}, ${plural(writes, 'write')}`;
 }
 

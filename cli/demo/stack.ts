@@ -69,7 +69,7 @@ export function buildStack(options: StackOptions): Stack {
 
   const storageBackend = unit('storage');
   const provider = new StorageProvider({
-    port: kube,
+    kube,
     backend: storageBackend,
     namespace,
     claimName,

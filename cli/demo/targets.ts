@@ -11,10 +11,11 @@ import {
   rolloutProgress,
   type KubeObject,
   type KubePort,
+  type PersistentVolumeClaim,
   type RequestRecord,
   type StatefulSet,
 } from 'charmkit/kube';
-import { staticVolumeName, type StaticVolumeSource } from 'charmkit/storage';
+import type { StaticVolumeSource } from 'charmkit/storage';
 import { FakeCluster, jujuStatefulSetFixture, storageClassFixture } from 'charmkit/testing';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -196,16 +197,24 @@ export async function realTarget(options: RealTargetOptions, out: Output): Promi
     },
     async cleanup(output) {
       const done = output.progress(`deleting namespace ${namespace}`);
+      // The static volume the provider created is cluster-scoped: find it through the claim first.
+      const claim = staticVolume
+        ? await admin
+            .get<PersistentVolumeClaim>({
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              namespace,
+              name: 'media-shared',
+            })
+            .catch(() => undefined)
+        : undefined;
       await admin
         .delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace })
         .catch(() => undefined);
-      if (staticVolume) {
+      const volume = claim?.spec?.volumeName;
+      if (volume) {
         await admin
-          .delete({
-            apiVersion: 'v1',
-            kind: 'PersistentVolume',
-            name: staticVolumeName(namespace, 'media-shared'),
-          })
+          .delete({ apiVersion: 'v1', kind: 'PersistentVolume', name: volume })
           .catch(() => undefined);
       }
       done.done();

@@ -182,7 +182,7 @@ describe('charmkit pack', () => {
         status: 'maintenance',
         message: 'mounting shared storage at /data (rolling out)',
       });
-      expect(tools.bag(3, 'radarr')).toEqual({ 'instance-name': 'radarr' });
+      expect(tools.bag(3, 'radarr')).toMatchObject({ 'instance-name': 'radarr' });
     } finally {
       tools.remove();
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   createKubePort,
   RequestLog,
-  WRITE_VERBS,
+  writes,
   type PersistentVolumeClaim,
   type StatefulSet,
 } from 'charmkit/kube';
@@ -105,8 +105,8 @@ describe('charmkit plan on a real API server', () => {
           clusterCidrs: [],
         }),
     );
-    const writes = outcome.requests.filter((r) => WRITE_VERBS.has(r.verb));
-    expect(writes.map((r) => `${r.verb} ${r.kind}`)).toEqual([
+    const sent = writes(outcome.requests);
+    expect(sent.map((r) => `${r.verb} ${r.kind}`)).toEqual([
       'create NetworkPolicy',
       'create ConfigMap',
       'patch StatefulSet',
@@ -118,7 +118,7 @@ describe('charmkit plan on a real API server', () => {
     ]);
     expect(
       outcome.requests
-        .filter((r) => !WRITE_VERBS.has(r.verb))
+        .filter((r) => !sent.includes(r))
         .every((r) => r.verb === 'get' || r.verb === 'list'),
     ).toBe(true);
 

@@ -16,7 +16,7 @@ import {
   type StatefulSet,
 } from 'charmkit/kube';
 import { MemoryModel } from 'charmkit/relations';
-import { resourceInfo } from 'charmkit/kube';
+import { resourceInfo } from '../../lib/kube/resources.js';
 import { jujuStatefulSetFixture } from 'charmkit/testing';
 import {
   kubeconfigPath,
@@ -95,13 +95,18 @@ async function claim(name: string): Promise<void> {
   });
 }
 
-async function statefulSet(app: string, container: string): Promise<void> {
+async function statefulSet(app: string, container: string, replicas = 1): Promise<void> {
   await admin().create<StatefulSet>(
-    jujuStatefulSetFixture(app, ns.name, { name: container, image: 'registry.invalid/x:1' }),
+    jujuStatefulSetFixture(
+      app,
+      ns.name,
+      { name: container, image: 'registry.invalid/x:1' },
+      { replicas },
+    ),
   );
 }
 
-async function rolledOut(app: string): Promise<void> {
+async function rolledOut(app: string, replicas = 1): Promise<void> {
   await waitUntil(
     `${app} to roll out`,
     async () => {
@@ -115,7 +120,7 @@ async function rolledOut(app: string): Promise<void> {
       return (
         (st.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) &&
         st.currentRevision === st.updateRevision &&
-        st.readyReplicas === 1
+        st.readyReplicas === replicas
       );
     },
     { timeoutMs: 90_000, intervalMs: 500 },
@@ -172,7 +177,9 @@ function gatewayConfig(cidrs: string): string {
 describe('charmkit rbac: each capability runs with exactly the generated Role', () => {
   it('qbittorrent (VPN requirer + storage requirer): nothing refused, every namespaced rule used', async () => {
     const app = 'qbittorrent';
-    await statefulSet(app, 'qbittorrent');
+    // Two pods, started one after the other: the hook right after the patch finds the rollout
+    // still running, so the verification lists the pods (and the diagnosis their events).
+    await statefulSet(app, 'qbittorrent', 2);
     await claim('rbac-media');
     const { kube, log, rules } = await runAs({
       capabilities: ['vpn-requirer', 'storage-requirer'],
@@ -204,7 +211,7 @@ describe('charmkit rbac: each capability runs with exactly the generated Role', 
     );
     const changed = await charm.reconcile(); // kill switch and settings replaced
     expect(changed.vpn.sideWrites.some((w) => w.startsWith('replace'))).toBe(true);
-    await rolledOut(app);
+    await rolledOut(app, 2);
     const settled = await charm.reconcile();
     expect(settled.status.name).toBe('active');
 
@@ -214,7 +221,7 @@ describe('charmkit rbac: each capability runs with exactly the generated Role', 
 
   it('radarr (storage requirer): nothing refused, every namespaced rule used', async () => {
     const app = 'radarr';
-    await statefulSet(app, 'radarr');
+    await statefulSet(app, 'radarr', 2);
     await claim('rbac-radarr');
     const { kube, log, rules } = await runAs({
       capabilities: ['storage-requirer'],
@@ -231,7 +238,7 @@ describe('charmkit rbac: each capability runs with exactly the generated Role', 
     const charm = new RadarrCharm({ backend, kube });
     expect((await charm.reconcile()).storage.state).toBe('patched');
     await charm.reconcile();
-    await rolledOut(app);
+    await rolledOut(app, 2);
     expect((await charm.reconcile()).status.name).toBe('active');
     expect(refused(log)).toEqual([]);
     expect(unusedRules(rules, log.requests)).toEqual([]);
