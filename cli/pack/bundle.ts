@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { CliError, EXIT } from '../exit-codes.js';
+import { precompiledSchemasPlugin } from './precompiled-schemas.js';
 
 /** What a bundle was built from and how big it is. */
 export interface Bundle {
@@ -24,6 +25,11 @@ export interface BundleOptions {
   readonly tsconfig?: string;
   /** Minify (default true): less to parse on every hook. */
   readonly minify?: boolean;
+  /**
+   * Interface schema folders to compile at pack time (precompiled-schemas.ts), and where `ajv`
+   * resolves from; without them the bundle compiles schemas at run time as the library does.
+   */
+  readonly precompile?: { readonly schemaRoots: readonly string[]; readonly resolveDir: string };
 }
 
 /** Bundles `entry` into `outfile` (ESM, Node 20+). */
@@ -49,6 +55,9 @@ export async function bundleController(options: BundleOptions): Promise<Bundle> 
       legalComments: 'none',
       metafile: true,
       logLevel: 'silent',
+      plugins: options.precompile
+        ? [precompiledSchemasPlugin(options.precompile.schemaRoots, options.precompile.resolveDir)]
+        : [],
       // CommonJS dependencies (ajv) call require(); give the ES module one.
       banner: {
         js: "import { createRequire as __charmkitRequire } from 'node:module'; const require = __charmkitRequire(import.meta.url);",

@@ -126,6 +126,14 @@ export async function packCharm(options: PackOptions): Promise<Packed> {
       entry,
       outfile: bundlePath,
       ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}),
+      // charmkit's schemas and the charm's own (a schemas/ folder beside charmcraft.yaml).
+      precompile: {
+        schemaRoots: [
+          path.join(options.charmkitRoot, 'schemas'),
+          path.join(options.dir, 'schemas'),
+        ],
+        resolveDir: options.charmkitRoot,
+      },
     });
     const runtime = await nodeRuntime(options.arch, options.nodeVersion, step);
     const charmkit = JSON.parse(
