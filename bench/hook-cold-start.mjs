@@ -13,7 +13,7 @@
 // requests one run makes; ratios to the runtime floors (`node -e 0`, `python -c pass`) and
 // charmkit's wall time as a fraction of the Python anchor's. Nothing here asserts a time.
 //
-// Usage: node bench/hook-cold-start.mjs [--runs 15]
+// Usage: node bench/hook-cold-start.mjs [--runs 15] [--node-version V]  (V: the Node.js to pack)
 // Needs: the local control plane (started here if it is not running: scripts/cluster/up.sh),
 // Python 3.12 (pyenv) for the anchor's venv in ~/.cache/charmkit/python-anchor (created here with
 // pip install ops lightkube charmarr-lib-core), `unshare` (root), GNU time, openssl.
@@ -28,7 +28,9 @@ import { measureOnce, median, renderTable, requireGnuTime } from './process-samp
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] ?? 15) || 15;
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const runs = Number(option('--runs') ?? 15) || 15;
+const nodeVersion = option('--node-version');
 const say = (text) => console.error(`hook-cold-start: ${text}`);
 requireGnuTime();
 for (const tool of ['unshare', 'openssl']) {
@@ -93,7 +95,15 @@ const charmkitCharm = path.join(work, 'radarr');
 say('packing the radarr example (charmkit pack --unpacked)');
 execFileSync(
   process.execPath,
-  [path.join(root, 'bin/charmkit.mjs'), 'pack', 'radarr', '--unpacked', charmkitCharm, '--plain'],
+  [
+    path.join(root, 'bin/charmkit.mjs'),
+    'pack',
+    'radarr',
+    '--unpacked',
+    charmkitCharm,
+    '--plain',
+    ...(nodeVersion ? ['--node-version', nodeVersion] : []),
+  ],
   {
     stdio: ['ignore', 'ignore', 'inherit'],
   },
