@@ -8,11 +8,18 @@ import { demoCommand } from './commands/demo.js';
 import { packCommand } from './commands/pack.js';
 import { planCommand } from './commands/plan.js';
 import { rbacCommand } from './commands/rbac.js';
+import { resizeCommand } from './commands/resize.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { Output, type OutputStream } from './output.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, planCommand, rbacCommand, packCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  planCommand,
+  rbacCommand,
+  resizeCommand,
+  packCommand,
+];
 
 /** Where the CLI writes; tests pass memory streams. */
 export interface CliIo {
