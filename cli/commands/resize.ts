@@ -20,7 +20,7 @@ import { CliError, EXIT, type ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
 /** What the command needs besides the port (tests pass a port of their own). */
-export type ResizeRequest = Omit<ResizeOptions, 'port' | 'signal'>;
+export type ResizeRequest = Omit<ResizeOptions, 'kube' | 'signal'>;
 
 /** Runs one resize (or a dry run), showing the plan and its progress; resolves to the exit code. */
 export async function runResize(
@@ -63,7 +63,7 @@ export async function runResize(
   events.on('warning', (message) => err.line(`warning: ${message}`));
   let result: ResizeResult;
   try {
-    result = await resizeVolumes({ ...request, port: kube, signal: abort.signal }, events);
+    result = await resizeVolumes({ ...request, kube, signal: abort.signal }, events);
   } catch (failure) {
     progress.fail();
     if (failure instanceof ResizeRefusedError) {

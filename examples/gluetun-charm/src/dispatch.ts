@@ -4,7 +4,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createKubePort, resolveSelfIdentity, type KubePort } from 'charmkit/kube';
-import { Dispatcher, JujuBackend, type HookEnv } from 'charmkit/relations';
+import { JujuBackend, type HookEnv } from 'charmkit/relations';
+import { runHook } from 'charmkit/workload';
 import { GluetunCharm, type GluetunReconcile } from './charm.js';
 
 /** What `dispatch` can be given instead of what it would find. */
@@ -30,12 +31,15 @@ export async function dispatch(
     controlApiKey: env.GLUETUN_CONTROL_API_KEY ?? '',
   });
   let result: GluetunReconcile | undefined;
-  const dispatcher = new Dispatcher(backend).register(charm.gateway.endpoint);
-  dispatcher.on('hook', async () => {
-    result = await charm.reconcile();
+  const run = await runHook(backend, {
+    endpoints: [charm.gateway.endpoint],
+    reconcile: async () => {
+      result = await charm.reconcile();
+      // The combined status, with the gateway's typed error deciding the exit code.
+      return { status: result.status, error: result.gateway.error };
+    },
   });
-  await dispatcher.dispatch();
-  return { exitCode: result?.status.name === 'error' ? 1 : 0, result };
+  return { exitCode: run.exitCode, result };
 }
 
 const invokedDirectly =

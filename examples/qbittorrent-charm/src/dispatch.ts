@@ -3,12 +3,13 @@
  *
  * It builds the Juju backend from the hook environment, finds its own StatefulSet and credentials
  * (grant them with `juju trust qbittorrent --scope=cluster`), routes relation hooks to both
- * endpoints and reconciles on every hook. A failure retrying may fix exits non-zero so Juju
- * retries; one a person must fix is a Blocked status and a zero exit.
+ * endpoints and reconciles on every hook through `runHook`: a failure retrying may fix exits
+ * non-zero so Juju retries; one a person must fix is a Blocked status and a zero exit.
  */
 import { pathToFileURL } from 'node:url';
 import { createKubePort, resolveSelfIdentity, type KubePort } from 'charmkit/kube';
-import { Dispatcher, JujuBackend, type HookEnv } from 'charmkit/relations';
+import { JujuBackend, type HookEnv } from 'charmkit/relations';
+import { runHook } from 'charmkit/workload';
 import { QBittorrentCharm, type QBittorrentReconcile } from './charm.js';
 
 /** What `dispatch` can be given instead of what it would find (tests inject both). */
@@ -33,14 +34,16 @@ export async function dispatch(
     vpn: { env },
   });
   let result: QBittorrentReconcile | undefined;
-  const dispatcher = new Dispatcher(backend)
-    .register(charm.vpn.endpoint)
-    .register(charm.storage.endpoint);
-  dispatcher.on('hook', async () => {
-    result = await charm.reconcile();
+  const run = await runHook(backend, {
+    endpoints: [charm.vpn.endpoint, charm.storage.endpoint],
+    reconcile: async () => {
+      result = await charm.reconcile();
+      // One result per capability: runHook shows the most severe status and takes the exit code
+      // from the failures' remedies.
+      return [result.vpn, result.storage];
+    },
   });
-  await dispatcher.dispatch();
-  return { exitCode: result?.status.name === 'error' ? 1 : 0, result };
+  return { exitCode: run.exitCode, result };
 }
 
 const invokedDirectly =

@@ -36,7 +36,7 @@ export interface ResolvedOptions {
 
 /** Everything a step works with. */
 export interface StepContext {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly namespace: string;
   readonly statefulSet: string;
   readonly journal: JournalStore;

@@ -72,7 +72,7 @@ export async function ensureClaim(
 ): Promise<string> {
   const ref = refs.claim(ctx.namespace, input.name);
   try {
-    const existing = await ctx.port.get<PersistentVolumeClaim>(ref);
+    const existing = await ctx.kube.get<PersistentVolumeClaim>(ref);
     return existing.metadata.uid ?? '';
   } catch (error) {
     if (!isNotFound(error)) throw error;
@@ -94,11 +94,11 @@ export async function ensureClaim(
     object.metadata.annotations = input.annotations;
   }
   try {
-    const created = await ctx.port.create(object, writeOptions(ctx));
+    const created = await ctx.kube.create(object, writeOptions(ctx));
     return created.metadata.uid ?? '';
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
-    const existing = await ctx.port.get<PersistentVolumeClaim>(ref);
+    const existing = await ctx.kube.get<PersistentVolumeClaim>(ref);
     return existing.metadata.uid ?? '';
   }
 }
@@ -121,7 +121,7 @@ export async function waitForBinding(
     step,
     `claim ${name} to be bound${volumeName ? ` to volume ${volumeName}` : ''}`,
     async () => {
-      const current = await ctx.port.get<PersistentVolumeClaim>(refs.claim(ctx.namespace, name));
+      const current = await ctx.kube.get<PersistentVolumeClaim>(refs.claim(ctx.namespace, name));
       if (current.status?.phase !== 'Bound') return undefined;
       if (volumeName && current.spec.volumeName !== volumeName) {
         throw new StepFailure(
@@ -177,8 +177,8 @@ export async function runJob(
     step,
     `${role} Job ${name} to finish`,
     async () => {
-      const current = await ctx.port.get(ref);
-      const pods = await ctx.port.list<Pod>(refs.pods, {
+      const current = await ctx.kube.get(ref);
+      const pods = await ctx.kube.list<Pod>(refs.pods, {
         namespace: ctx.namespace,
         labelSelector: `${JOB_NAME_LABEL}=${name}`,
       });
@@ -211,7 +211,7 @@ export async function runJob(
 async function ensureJob(ctx: StepContext, step: JournalStep, job: KubeObject): Promise<void> {
   const ref = refs.job(ctx.namespace, job.metadata.name ?? '');
   try {
-    const existing = await ctx.port.get(ref);
+    const existing = await ctx.kube.get(ref);
     if (existing.metadata.labels?.[RUN_LABEL] === ctx.journal.data.runId) return;
     // Left by an earlier run: its result says nothing about this one.
     await deleteJob(ctx, job.metadata.name ?? '');
@@ -219,14 +219,14 @@ async function ensureJob(ctx: StepContext, step: JournalStep, job: KubeObject): 
       ctx,
       step,
       `the old Job ${job.metadata.name ?? ''} to be gone`,
-      async () => (await readIfExists(ctx.port, ref)) === undefined || undefined,
+      async () => (await readIfExists(ctx.kube, ref)) === undefined || undefined,
       ctx.options.timeouts.objectsMs,
     );
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
   try {
-    await ctx.port.create(job, writeOptions(ctx));
+    await ctx.kube.create(job, writeOptions(ctx));
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
   }
@@ -235,7 +235,7 @@ async function ensureJob(ctx: StepContext, step: JournalStep, job: KubeObject): 
 /** Deletes a Job and its pods (background propagation); missing is fine. */
 export async function deleteJob(ctx: StepContext, name: string): Promise<void> {
   try {
-    await ctx.port.delete(refs.job(ctx.namespace, name), { propagationPolicy: 'Background' });
+    await ctx.kube.delete(refs.job(ctx.namespace, name), { propagationPolicy: 'Background' });
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
@@ -243,7 +243,7 @@ export async function deleteJob(ctx: StepContext, name: string): Promise<void> {
 
 /** Deletes every Job of this run (by its run label). */
 export async function deleteRunJobs(ctx: StepContext): Promise<void> {
-  const jobs = await ctx.port.list<KubeObject>(
+  const jobs = await ctx.kube.list<KubeObject>(
     { apiVersion: 'batch/v1', kind: 'Job' },
     { namespace: ctx.namespace, labelSelector: `${RUN_LABEL}=${ctx.journal.data.runId}` },
   );

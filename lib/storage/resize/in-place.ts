@@ -70,7 +70,7 @@ export function expansionState(claim: PersistentVolumeClaim, target: string): Ex
 
 /** Patches the request up to the target (UID-guarded); nothing if it is there already. */
 export async function expand(ctx: StepContext, claim: JournalClaim): Promise<void> {
-  const current = await ctx.port.get<PersistentVolumeClaim>(refs.claim(ctx.namespace, claim.name));
+  const current = await ctx.kube.get<PersistentVolumeClaim>(refs.claim(ctx.namespace, claim.name));
   if (current.metadata.uid !== claim.uid) {
     throw new StepFailure(
       `claim ${claim.name} was replaced by another claim of that name during the resize`,
@@ -79,7 +79,7 @@ export async function expand(ctx: StepContext, claim: JournalClaim): Promise<voi
   }
   const request = current.spec.resources?.requests?.storage ?? '0';
   if (compareQuantities(request, claim.target) >= 0) return;
-  await ctx.port.patch(
+  await ctx.kube.patch(
     refs.claim(ctx.namespace, claim.name),
     {
       type: 'merge',
@@ -105,7 +105,7 @@ export async function awaitExpansion(
     step,
     `claim ${claim.name} to reach ${claim.target}`,
     async () => {
-      const current = await ctx.port.get<PersistentVolumeClaim>(
+      const current = await ctx.kube.get<PersistentVolumeClaim>(
         refs.claim(ctx.namespace, claim.name),
       );
       const state = expansionState(current, claim.target);
@@ -164,7 +164,7 @@ async function lowerRequest(
   await ctx.journal.save();
   const request = current.spec.resources?.requests?.storage ?? '0';
   if (compareQuantities(request, lowered) <= 0) return;
-  await ctx.port.patch(
+  await ctx.kube.patch(
     refs.claim(ctx.namespace, claim.name),
     {
       type: 'merge',
@@ -179,7 +179,7 @@ async function lowerRequest(
 
 /** The running pod of the StatefulSet that mounts `claimName`, if any. */
 async function mountingPod(ctx: StepContext, claimName: string): Promise<Pod | undefined> {
-  const pods = await ctx.port.list<Pod>(refs.pods, { namespace: ctx.namespace });
+  const pods = await ctx.kube.list<Pod>(refs.pods, { namespace: ctx.namespace });
   return pods.items.find(
     (pod) =>
       !pod.metadata.deletionTimestamp &&
@@ -194,7 +194,7 @@ async function restartPod(ctx: StepContext, step: JournalStep, pod: Pod): Promis
   const uid = pod.metadata.uid ?? '';
   ctx.events.emit('warning', `restarting pod ${name} so its filesystem grows on remount`);
   try {
-    await ctx.port.delete(
+    await ctx.kube.delete(
       { apiVersion: 'v1', kind: 'Pod', namespace: ctx.namespace, name },
       { preconditions: { uid } },
     );
@@ -208,7 +208,7 @@ async function restartPod(ctx: StepContext, step: JournalStep, pod: Pod): Promis
     `pod ${name} to come back Ready`,
     async () => {
       try {
-        const next = await ctx.port.get<Pod>({ ...refs.pods, namespace: ctx.namespace, name });
+        const next = await ctx.kube.get<Pod>({ ...refs.pods, namespace: ctx.namespace, name });
         const ready = (next.status?.conditions ?? []).some(
           (c) => c.type === 'Ready' && c.status === 'True',
         );

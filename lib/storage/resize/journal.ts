@@ -165,7 +165,7 @@ export class JournalStore {
   private uid: string | undefined;
 
   private constructor(
-    private readonly port: KubePort,
+    private readonly kube: KubePort,
     private readonly namespace: string,
     readonly name: string,
     private readonly holder: string,
@@ -247,7 +247,7 @@ export class JournalStore {
   /** Writes the journal and renews the lock; a conflict means another run wrote it: stop. */
   async save(): Promise<void> {
     try {
-      const written = await this.port.replace(this.object());
+      const written = await this.kube.replace(this.object());
       this.resourceVersion = written.metadata.resourceVersion;
     } catch (error) {
       if (isConflict(error)) {
@@ -267,7 +267,7 @@ export class JournalStore {
   /** Deletes the journal (end of a run), guarded by its UID and version. */
   async remove(): Promise<void> {
     try {
-      await this.port.delete(
+      await this.kube.delete(
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.namespace, name: this.name },
         { preconditions: { uid: this.uid, resourceVersion: this.resourceVersion } },
       );

@@ -48,7 +48,7 @@ import type { Detection, ResizeClaim, ResizePath, ResizePlan, ResizePlanClaim } 
 
 /** What preflight needs beyond the detection. */
 export interface PreflightInput {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly set: StatefulSet;
   readonly detection: Detection;
   readonly path: 'auto' | ResizePath;
@@ -66,7 +66,7 @@ const POD_SECURITY_LABEL = 'pod-security.kubernetes.io/enforce';
 
 /** Runs every check (reads and dry runs only) and returns the plan's decisions. */
 export async function preflight(input: PreflightInput): Promise<PreflightResult> {
-  const { port, set, detection } = input;
+  const { kube: port, set, detection } = input;
   const namespace = set.metadata.namespace ?? '';
   const name = set.metadata.name ?? '';
   const warnings: string[] = [];

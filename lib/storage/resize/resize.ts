@@ -45,9 +45,9 @@ import { rollBack } from './rollback.js';
 import { atZeroReplicas, describeStep, planSteps, runSteps } from './runner.js';
 import { retentionOf } from './workload.js';
 
-/** What to resize and how; only `port`, `namespace` and `statefulSet` are required. */
+/** What to resize and how; only `kube`, `namespace` and `statefulSet` are required. */
 export interface ResizeOptions {
-  readonly port: KubePort;
+  readonly kube: KubePort;
   readonly namespace: string;
   readonly statefulSet: string;
   /**
@@ -133,11 +133,11 @@ export async function resizeVolumes(
 ): Promise<ResizeResult> {
   const resolved = resolveOptions(options);
   const clock = options.clock ?? systemClock;
-  const { port, namespace, statefulSet } = options;
+  const { kube, namespace, statefulSet } = options;
 
   if (options.dryRun) {
     // A run in progress: its plan, with the steps it has done, and nothing written.
-    const journal = await JournalStore.peek(port, namespace, statefulSet);
+    const journal = await JournalStore.peek(kube, namespace, statefulSet);
     if (journal) {
       const plan = planFromJournal(journal);
       events.emit('plan', plan);
@@ -148,7 +148,7 @@ export async function resizeVolumes(
   const existing = options.dryRun
     ? undefined
     : await JournalStore.open(
-        port,
+        kube,
         namespace,
         statefulSet,
         resolved.holder,
@@ -161,11 +161,11 @@ export async function resizeVolumes(
     return run(context(existing), plan, true);
   }
 
-  const set = await readIfExists<StatefulSet>(port, refs.statefulSet({ namespace, statefulSet }));
+  const set = await readIfExists<StatefulSet>(kube, refs.statefulSet({ namespace, statefulSet }));
   if (!set) {
     throw new ResizeRefusedError([`StatefulSet ${namespace}/${statefulSet} does not exist`]);
   }
-  const claims = await port.list<PersistentVolumeClaim>(refs.claims, { namespace });
+  const claims = await kube.list<PersistentVolumeClaim>(refs.claims, { namespace });
   const detection = detectResize(set, claims.items, options.size);
   if (detection.claims.length === 0 && detection.templatesToUpdate.length === 0) {
     // Nothing below target: no preflight, no writes (not even dry runs).
@@ -185,7 +185,7 @@ export async function resizeVolumes(
     return finished('unchanged', plan, false, undefined);
   }
   const decided = await preflight({
-    port,
+    kube,
     set,
     detection,
     path: options.path ?? 'auto',
@@ -227,11 +227,11 @@ export async function resizeVolumes(
   if (plan.blockers.length > 0) throw new ResizeRefusedError(plan.blockers);
 
   const journal = buildJournal(set, claims.items, plan, steps, options.oldVolumes ?? 'keep');
-  const store = await JournalStore.create(port, resolved.holder, clock, resolved.leaseMs, journal);
+  const store = await JournalStore.create(kube, resolved.holder, clock, resolved.leaseMs, journal);
   return run(context(store), plan, false);
 
   function context(store: JournalStore): StepContext {
-    return { port, namespace, statefulSet, journal: store, options: resolved, clock, events };
+    return { kube, namespace, statefulSet, journal: store, options: resolved, clock, events };
   }
 }
 

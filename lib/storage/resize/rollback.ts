@@ -28,10 +28,10 @@ export async function rollBack(ctx: StepContext): Promise<void> {
   for (const claim of journal.claims) {
     if (claim.copy) {
       const ref = refs.claim(ctx.namespace, claim.copy.name);
-      const copy = await readIfExists(ctx.port, ref);
+      const copy = await readIfExists(ctx.kube, ref);
       if (copy && (!claim.copy.uid || copy.metadata.uid === claim.copy.uid)) {
         try {
-          await ctx.port.delete(ref, { preconditions: { uid: copy.metadata.uid ?? '' } });
+          await ctx.kube.delete(ref, { preconditions: { uid: copy.metadata.uid ?? '' } });
         } catch (error) {
           if (!isNotFound(error) && !isConflict(error)) throw error;
         }
@@ -39,13 +39,13 @@ export async function rollBack(ctx: StepContext): Promise<void> {
     }
     const volume = claim.volume;
     if (volume?.reclaimPolicy) {
-      const pv = await readIfExists<PersistentVolume>(ctx.port, refs.volume(volume.name));
+      const pv = await readIfExists<PersistentVolume>(ctx.kube, refs.volume(volume.name));
       if (pv && pv.spec.persistentVolumeReclaimPolicy !== volume.reclaimPolicy) {
         await setReclaimPolicy(ctx, volume.name, volume.reclaimPolicy);
       }
     }
   }
-  const set = await readIfExists<StatefulSet>(ctx.port, refs.statefulSet(ctx));
+  const set = await readIfExists<StatefulSet>(ctx.kube, refs.statefulSet(ctx));
   if (set) {
     // Never scale up onto a claim the StatefulSet would recreate empty.
     await assertOriginalsPresent(ctx);

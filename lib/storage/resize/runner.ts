@@ -211,10 +211,10 @@ async function cleanup(ctx: StepContext): Promise<void> {
   for (const claim of journal.claims) {
     if (!claim.copy || !claim.restored?.verified) continue;
     const ref = refs.claim(ctx.namespace, claim.copy.name);
-    const current = await readIfExists(ctx.port, ref);
+    const current = await readIfExists(ctx.kube, ref);
     if (!current || current.metadata.uid !== claim.copy.uid) continue;
     try {
-      await ctx.port.delete(ref, { preconditions: { uid: claim.copy.uid ?? '' } });
+      await ctx.kube.delete(ref, { preconditions: { uid: claim.copy.uid ?? '' } });
     } catch (error) {
       if (!isNotFound(error) && !isConflict(error)) throw error;
     }

@@ -57,7 +57,7 @@ export async function swapByRebind(
     );
   }
   if (!copy.volume) {
-    const copyClaim = await ctx.port.get<PersistentVolumeClaim>(
+    const copyClaim = await ctx.kube.get<PersistentVolumeClaim>(
       refs.claim(ctx.namespace, copy.name),
     );
     if (!copyClaim.spec.volumeName) {
@@ -74,7 +74,7 @@ export async function swapByRebind(
   }
   await deleteClaim(ctx, step, claim.name, claim.uid);
   await deleteClaim(ctx, step, copy.name, copy.uid);
-  const pv = await ctx.port.get<PersistentVolume>(refs.volume(volume.name));
+  const pv = await ctx.kube.get<PersistentVolume>(refs.volume(volume.name));
   const ref = pv.spec.claimRef;
   const boundToSuccessor =
     ref?.name === claim.name && ref.namespace === ctx.namespace && ref.uid !== claim.uid;
@@ -85,7 +85,7 @@ export async function swapByRebind(
         'see the recovery commands; nothing was deleted',
       );
     }
-    await ctx.port.patch(
+    await ctx.kube.patch(
       refs.volume(volume.name),
       {
         type: 'merge',
@@ -147,7 +147,7 @@ async function deleteClaim(
 ): Promise<void> {
   const ref = refs.claim(ctx.namespace, name);
   try {
-    await ctx.port.delete(ref, uid ? { preconditions: { uid } } : {});
+    await ctx.kube.delete(ref, uid ? { preconditions: { uid } } : {});
   } catch (error) {
     if (!isNotFound(error) && !isConflict(error)) throw error;
   }
@@ -156,7 +156,7 @@ async function deleteClaim(
     step,
     `claim ${name} to be deleted`,
     async () => {
-      const current = await readIfExists<PersistentVolumeClaim>(ctx.port, ref);
+      const current = await readIfExists<PersistentVolumeClaim>(ctx.kube, ref);
       return current === undefined || current.metadata.uid !== uid || undefined;
     },
     ctx.options.timeouts.objectsMs,

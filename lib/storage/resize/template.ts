@@ -42,9 +42,9 @@ export function templatesReachTargets(
 export async function updateTemplate(ctx: StepContext, step: JournalStep): Promise<void> {
   const journal = ctx.journal.data;
   if (journal.templateUpdate === 'patch') {
-    const set = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+    const set = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
     if (templatesReachTargets(set, journal.targets)) return;
-    await ctx.port.patch(
+    await ctx.kube.patch(
       refs.statefulSet(ctx),
       {
         type: 'merge',
@@ -61,7 +61,7 @@ async function recreate(ctx: StepContext, step: JournalStep): Promise<void> {
   const journal = ctx.journal.data;
   const oldUid = journal.statefulSet.uid;
   const ref = refs.statefulSet(ctx);
-  let live = await readIfExists<StatefulSet>(ctx.port, ref);
+  let live = await readIfExists<StatefulSet>(ctx.kube, ref);
 
   if (live && live.metadata.uid === oldUid) {
     if (!live.metadata.deletionTimestamp) {
@@ -71,7 +71,7 @@ async function recreate(ctx: StepContext, step: JournalStep): Promise<void> {
       );
       await ctx.journal.save();
       try {
-        await ctx.port.delete(ref, { preconditions: { uid: oldUid }, propagationPolicy: 'Orphan' });
+        await ctx.kube.delete(ref, { preconditions: { uid: oldUid }, propagationPolicy: 'Orphan' });
       } catch (error) {
         if (!isNotFound(error) && !isConflict(error)) throw error;
       }
@@ -81,7 +81,7 @@ async function recreate(ctx: StepContext, step: JournalStep): Promise<void> {
       step,
       `the garbage collector to orphan the pods of ${ctx.statefulSet} and let it go`,
       async () => {
-        const current = await readIfExists<StatefulSet>(ctx.port, ref);
+        const current = await readIfExists<StatefulSet>(ctx.kube, ref);
         if (current && current.metadata.uid === oldUid) return undefined;
         return { current };
       },
@@ -104,13 +104,13 @@ async function recreate(ctx: StepContext, step: JournalStep): Promise<void> {
     );
     const body = journal.statefulSet.recreate ?? recreation(ctx, selectorSet);
     try {
-      live = await ctx.port.create<StatefulSet>(
+      live = await ctx.kube.create<StatefulSet>(
         structuredClone(body) as unknown as StatefulSet,
         writeOptions(ctx),
       );
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
-      live = await ctx.port.get<StatefulSet>(ref);
+      live = await ctx.kube.get<StatefulSet>(ref);
     }
   }
 
@@ -156,7 +156,7 @@ async function confirmAdoption(
     step,
     `StatefulSet ${ctx.statefulSet} to adopt its pods`,
     async () => {
-      const current = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+      const current = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
       if ((current.status?.observedGeneration ?? 0) < (current.metadata.generation ?? 1))
         return undefined;
       const pods = await setPods(ctx, current);

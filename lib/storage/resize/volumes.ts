@@ -22,7 +22,7 @@ import type { JournalClaim, JournalVolume } from './journal.js';
  */
 export async function retainOriginalVolume(ctx: StepContext, claim: JournalClaim): Promise<void> {
   if (!claim.volume) {
-    const current = await ctx.port.get<PersistentVolumeClaim>(
+    const current = await ctx.kube.get<PersistentVolumeClaim>(
       refs.claim(ctx.namespace, claim.name),
     );
     if (!current.spec.volumeName) return;
@@ -34,7 +34,7 @@ export async function retainOriginalVolume(ctx: StepContext, claim: JournalClaim
 /** Records a volume's policy (once) and patches it to Retain. */
 export async function retainVolume(ctx: StepContext, volume: JournalVolume): Promise<void> {
   if (ctx.journal.data.swap === 'copy-back' && !(await canWriteVolumes(ctx, volume.name))) return;
-  const pv = await ctx.port.get<PersistentVolume>(refs.volume(volume.name));
+  const pv = await ctx.kube.get<PersistentVolume>(refs.volume(volume.name));
   if (volume.reclaimPolicy === undefined) {
     volume.uid = pv.metadata.uid ?? '';
     volume.reclaimPolicy = pv.spec.persistentVolumeReclaimPolicy ?? 'Delete';
@@ -54,7 +54,7 @@ export async function setReclaimPolicy(
   name: string,
   policy: string,
 ): Promise<void> {
-  await ctx.port.patch(
+  await ctx.kube.patch(
     refs.volume(name),
     { type: 'merge', body: { spec: { persistentVolumeReclaimPolicy: policy } } },
     writeOptions(ctx),
@@ -80,7 +80,7 @@ async function restorePolicy(
   volume: JournalVolume,
   policy: string,
 ): Promise<void> {
-  const pv = await readIfExists<PersistentVolume>(ctx.port, refs.volume(volume.name));
+  const pv = await readIfExists<PersistentVolume>(ctx.kube, refs.volume(volume.name));
   if (!pv || (volume.uid && pv.metadata.uid !== volume.uid)) return;
   if (pv.spec.persistentVolumeReclaimPolicy !== policy) {
     await setReclaimPolicy(ctx, volume.name, policy);
@@ -90,8 +90,8 @@ async function restorePolicy(
 /** Whether this run may patch volumes (a dry-run patch; only asked in copy-back mode). */
 async function canWriteVolumes(ctx: StepContext, name: string): Promise<boolean> {
   try {
-    const pv = await ctx.port.get<PersistentVolume>(refs.volume(name));
-    await ctx.port.patch(
+    const pv = await ctx.kube.get<PersistentVolume>(refs.volume(name));
+    await ctx.kube.patch(
       refs.volume(name),
       {
         type: 'merge',

@@ -36,9 +36,9 @@ export function retentionOf(set: StatefulSet): { whenDeleted: string; whenScaled
 
 /** Sets Retain/Retain and waits until no claim of the set is owned by the set or a pod. */
 export async function retainClaims(ctx: StepContext, step: JournalStep): Promise<void> {
-  const set = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+  const set = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
   if (!jsonEqual(retentionOf(set), RETAIN)) {
-    await ctx.port.patch(
+    await ctx.kube.patch(
       refs.statefulSet(ctx),
       { type: 'merge', body: { spec: { persistentVolumeClaimRetentionPolicy: RETAIN } } },
       writeOptions(ctx),
@@ -49,7 +49,7 @@ export async function retainClaims(ctx: StepContext, step: JournalStep): Promise
     step,
     `the StatefulSet controller to see the Retain policy`,
     async () => {
-      const s = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+      const s = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
       return (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) || undefined;
     },
     ctx.options.timeouts.objectsMs,
@@ -65,7 +65,7 @@ export async function retainClaims(ctx: StepContext, step: JournalStep): Promise
   } catch {
     // The controller did not clean up (it only does for claims of pods it visits): do what it would.
     for (const claim of await ownedClaims(ctx)) {
-      await ctx.port.patch(
+      await ctx.kube.patch(
         refs.claim(ctx.namespace, claim.metadata.name ?? ''),
         {
           type: 'merge',
@@ -87,7 +87,7 @@ export async function retainClaims(ctx: StepContext, step: JournalStep): Promise
 /** Claims of the set's templates that the set or one of its pods still owns. */
 async function ownedClaims(ctx: StepContext): Promise<PersistentVolumeClaim[]> {
   const templates = Object.keys(ctx.journal.data.targets);
-  const all = await ctx.port.list<PersistentVolumeClaim>(refs.claims, { namespace: ctx.namespace });
+  const all = await ctx.kube.list<PersistentVolumeClaim>(refs.claims, { namespace: ctx.namespace });
   return all.items.filter(
     (claim) =>
       templates.some(
@@ -108,7 +108,7 @@ function ownedByUs(ctx: StepContext, ref: { kind: string; name: string }): boole
 
 /** The pods of the StatefulSet (by its selector and owner), terminating ones included. */
 export async function setPods(ctx: StepContext, set: StatefulSet): Promise<Pod[]> {
-  const pods = await ctx.port.list<Pod>(refs.pods, {
+  const pods = await ctx.kube.list<Pod>(refs.pods, {
     namespace: ctx.namespace,
     labelSelector: labelSelectorString(set.spec.selector),
   });
@@ -132,9 +132,9 @@ export async function scaleDown(ctx: StepContext, step: JournalStep): Promise<vo
     journal.zeroSince = ctx.clock.now();
     await ctx.journal.save();
   }
-  const set = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+  const set = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
   if ((set.spec.replicas ?? 1) !== 0) {
-    await ctx.port.patch(
+    await ctx.kube.patch(
       refs.statefulSet(ctx),
       { type: 'merge', body: { spec: { replicas: 0 } } },
       writeOptions(ctx),
@@ -149,7 +149,7 @@ export async function scaleDown(ctx: StepContext, step: JournalStep): Promise<vo
   );
   await assertOriginalsPresent(ctx);
   const copies = new Set(journal.claims.filter((c) => c.path === 'copy').map((c) => c.name));
-  const pods = await ctx.port.list<Pod>(refs.pods, { namespace: ctx.namespace });
+  const pods = await ctx.kube.list<Pod>(refs.pods, { namespace: ctx.namespace });
   for (const pod of pods.items) {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') continue;
@@ -169,9 +169,9 @@ export async function scaleDown(ctx: StepContext, step: JournalStep): Promise<vo
 export async function scaleUp(ctx: StepContext, step: JournalStep): Promise<void> {
   const journal = ctx.journal.data;
   const replicas = journal.statefulSet.replicas;
-  const set = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+  const set = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
   if ((set.spec.replicas ?? 1) !== replicas) {
-    await ctx.port.patch(
+    await ctx.kube.patch(
       refs.statefulSet(ctx),
       { type: 'merge', body: { spec: { replicas } } },
       writeOptions(ctx),
@@ -182,7 +182,7 @@ export async function scaleUp(ctx: StepContext, step: JournalStep): Promise<void
     step,
     `${replicas} Ready replica(s) of ${ctx.statefulSet}`,
     async () => {
-      const s = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+      const s = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
       const observed = (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0);
       return (observed && (s.status?.readyReplicas ?? 0) >= replicas) || undefined;
     },
@@ -197,13 +197,13 @@ export async function scaleUp(ctx: StepContext, step: JournalStep): Promise<void
 /** Puts the journaled retention policy back (a no-op when the recreate already did). */
 export async function restoreRetention(ctx: StepContext): Promise<void> {
   const wanted = ctx.journal.data.statefulSet.retention;
-  const set = await ctx.port.get<StatefulSet>(refs.statefulSet(ctx));
+  const set = await ctx.kube.get<StatefulSet>(refs.statefulSet(ctx));
   const target = {
     whenDeleted: wanted?.whenDeleted ?? 'Retain',
     whenScaled: wanted?.whenScaled ?? 'Retain',
   };
   if (jsonEqual(retentionOf(set), target)) return;
-  await ctx.port.patch(
+  await ctx.kube.patch(
     refs.statefulSet(ctx),
     { type: 'merge', body: { spec: { persistentVolumeClaimRetentionPolicy: target } } },
     writeOptions(ctx),
@@ -221,7 +221,7 @@ export async function assertOriginalsPresent(ctx: StepContext): Promise<void> {
   for (const claim of ctx.journal.data.claims) {
     if (claim.path !== 'copy' || claim.swapStarted) continue;
     const current = await readIfExists<PersistentVolumeClaim>(
-      ctx.port,
+      ctx.kube,
       refs.claim(ctx.namespace, claim.name),
     );
     if (!current || current.metadata.uid !== claim.uid || current.metadata.deletionTimestamp) {

@@ -268,7 +268,9 @@ export class FakeHookTools {
   }
 
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    // A tool process the agent abandoned (a killed or timed-out call) may still be writing its
+    // state file: retry the removal instead of failing the test on ENOTEMPTY.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 
   private find(state: FakeAgentState, id: number): FakeRelation {

@@ -53,7 +53,7 @@ afterAll(() => {
 
 function options(world: World, signal?: AbortSignal): ResizeOptions {
   return {
-    port: world.port,
+    kube: world.port,
     namespace: NS,
     statefulSet: STS,
     size: '2Gi',

@@ -22,7 +22,7 @@ export async function growVolumes(
   events.on('warning', (message) => console.warn(`volume resize: ${message}`));
   try {
     const result = await resizeVolumes(
-      { port, namespace, statefulSet: app, size, holder: unit },
+      { kube: port, namespace, statefulSet: app, size, holder: unit },
       events,
     );
     for (const volume of result.keptVolumes) {

@@ -146,7 +146,7 @@ async function writeData(
 
 function runOptions(port: KubePort, set: string) {
   return {
-    port,
+    kube: port,
     namespace: ns.name,
     statefulSet: set,
     size: '2Gi',

@@ -16,7 +16,7 @@ import { NS, STS, World, type WorldOptions } from './support/world.js';
 
 function options(world: World, extra: Partial<ResizeOptions> = {}): ResizeOptions {
   return {
-    port: world.port,
+    kube: world.port,
     namespace: NS,
     statefulSet: STS,
     size: '2Gi',
