@@ -250,22 +250,25 @@ export async function deleteRunJobs(ctx: StepContext): Promise<void> {
   for (const job of jobs.items) await deleteJob(ctx, job.metadata.name ?? '');
 }
 
+/** The Job of `role` for `claim`: deleted once its report is journaled, or left over by a crash. */
+async function deleteStepJob(ctx: StepContext, role: JobRole, claim: JournalClaim): Promise<void> {
+  await deleteJob(ctx, jobName(role, claim.name, claim.uid, claim.target));
+}
+
 /** Copies the original into the copy claim and journals the report. */
 export async function copyData(
   ctx: StepContext,
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
-  if (claim.copied) {
-    // Done before a crash; only the Job may be left.
-    await deleteJob(ctx, jobName('copy', claim.name, claim.uid, claim.target));
-    return;
+  if (!claim.copied) {
+    const report = await runJob(ctx, step, claim, 'copy', claim.name, copyName(claim));
+    claim.copied = report;
+    ctx.journal.data.bytesCopied += report.bytes;
+    await ctx.journal.save();
   }
-  const report = await runJob(ctx, step, claim, 'copy', claim.name, copyName(claim));
-  claim.copied = report;
-  ctx.journal.data.bytesCopied += report.bytes;
-  await ctx.journal.save();
-  await deleteJob(ctx, jobName('copy', claim.name, claim.uid, claim.target));
+  // Also when done before a crash: only the Job may be left.
+  await deleteStepJob(ctx, 'copy', claim);
 }
 
 /** Verifies the copy against the original and the copy's digest; journals the mark. */
@@ -275,24 +278,18 @@ export async function verifyCopy(
   claim: JournalClaim,
 ): Promise<void> {
   const digest = requireReport(claim.copied, `the copy of ${claim.name}`).digest;
-  if (claim.verified) {
-    await deleteJob(ctx, jobName('verify', claim.name, claim.uid, claim.target));
-    return;
+  if (!claim.verified) {
+    const report = await runJob(ctx, step, claim, 'verify', claim.name, copyName(claim), digest);
+    if (report.digest !== digest) {
+      throw new StepFailure(
+        `the verification of ${claim.name} hashed to ${report.digest}, the copy to ${digest}`,
+        'something changed the data between the copy and the verification; stop it and run again',
+      );
+    }
+    claim.verified = report;
+    await ctx.journal.save();
   }
-  if (claim.verified) {
-    await deleteJob(ctx, jobName('verify', claim.name, claim.uid, claim.target));
-    return;
-  }
-  const report = await runJob(ctx, step, claim, 'verify', claim.name, copyName(claim), digest);
-  if (report.digest !== digest) {
-    throw new StepFailure(
-      `the verification of ${claim.name} hashed to ${report.digest}, the copy to ${digest}`,
-      'something changed the data between the copy and the verification; stop it and run again',
-    );
-  }
-  claim.verified = report;
-  await ctx.journal.save();
-  await deleteJob(ctx, jobName('verify', claim.name, claim.uid, claim.target));
+  await deleteStepJob(ctx, 'verify', claim);
 }
 
 /** Copy-back: copies the verified copy into the new claim of the original name. */
@@ -301,20 +298,14 @@ export async function copyBack(
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
-  if (claim.restored?.copied) {
-    await deleteJob(ctx, jobName('copy-back', claim.name, claim.uid, claim.target));
-    return;
+  if (!claim.restored?.copied) {
+    requireReport(claim.verified, `the verified copy of ${claim.name}`);
+    const report = await runJob(ctx, step, claim, 'copy-back', copyName(claim), claim.name);
+    claim.restored = { ...claim.restored, copied: report };
+    ctx.journal.data.bytesCopied += report.bytes;
+    await ctx.journal.save();
   }
-  requireReport(claim.verified, `the verified copy of ${claim.name}`);
-  if (claim.restored?.copied) {
-    await deleteJob(ctx, jobName('copy-back', claim.name, claim.uid, claim.target));
-    return;
-  }
-  const report = await runJob(ctx, step, claim, 'copy-back', copyName(claim), claim.name);
-  claim.restored = { ...claim.restored, copied: report };
-  ctx.journal.data.bytesCopied += report.bytes;
-  await ctx.journal.save();
-  await deleteJob(ctx, jobName('copy-back', claim.name, claim.uid, claim.target));
+  await deleteStepJob(ctx, 'copy-back', claim);
 }
 
 /** Copy-back: proves the new claim of the original name holds the original digest. */
@@ -323,19 +314,21 @@ export async function verifyBack(
   step: JournalStep,
   claim: JournalClaim,
 ): Promise<void> {
-  if (claim.restored?.verified) {
-    await deleteJob(ctx, jobName('verify-back', claim.name, claim.uid, claim.target));
-    return;
+  if (!claim.restored?.verified) {
+    const digest = requireReport(claim.verified, `the verified copy of ${claim.name}`).digest;
+    const report = await runJob(
+      ctx,
+      step,
+      claim,
+      'verify-back',
+      copyName(claim),
+      claim.name,
+      digest,
+    );
+    claim.restored = { ...claim.restored, verified: report };
+    await ctx.journal.save();
   }
-  const digest = requireReport(claim.verified, `the verified copy of ${claim.name}`).digest;
-  if (claim.restored?.verified) {
-    await deleteJob(ctx, jobName('verify-back', claim.name, claim.uid, claim.target));
-    return;
-  }
-  const report = await runJob(ctx, step, claim, 'verify-back', copyName(claim), claim.name, digest);
-  claim.restored = { ...claim.restored, verified: report };
-  await ctx.journal.save();
-  await deleteJob(ctx, jobName('verify-back', claim.name, claim.uid, claim.target));
+  await deleteStepJob(ctx, 'verify-back', claim);
 }
 
 function requireReport(report: CopyReport | undefined, what: string): CopyReport {
